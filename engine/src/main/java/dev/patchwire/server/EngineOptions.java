@@ -1,0 +1,255 @@
+package dev.patchwire.server;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Everything an operator can set, with the defaults documented in the README. Setters validate
+ * at once, so a bad value fails at start-up and not on the first request.
+ */
+public final class EngineOptions {
+
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  public static final int DEFAULT_PORT = 8080;
+  public static final Path DEFAULT_DATA_DIR = Path.of("data");
+  public static final long DEFAULT_HISTORY_BYTES = 64L << 20;
+  public static final long DEFAULT_MAX_BODY_BYTES = 1L << 20;
+  public static final long DEFAULT_SUBSCRIBER_BUFFER_BYTES = 1L << 20;
+  public static final long DEFAULT_PING_INTERVAL_MILLIS = 30_000;
+  public static final long DEFAULT_SSE_PING_INTERVAL_MILLIS = 15_000;
+  public static final int DEFAULT_MAX_SUBSCRIBERS = 50_000;
+
+  /** Collection names are path segments and SQL values: keep them plain. */
+  public static final Pattern COLLECTION_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+  private String host = DEFAULT_HOST;
+  private int port = DEFAULT_PORT;
+  private Path dataDir = DEFAULT_DATA_DIR;
+  private long historyBytes = DEFAULT_HISTORY_BYTES;
+  private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+  private long subscriberBufferBytes = DEFAULT_SUBSCRIBER_BUFFER_BYTES;
+  private long pingIntervalMillis = DEFAULT_PING_INTERVAL_MILLIS;
+  private long ssePingIntervalMillis = DEFAULT_SSE_PING_INTERVAL_MILLIS;
+  private int maxSubscribers = DEFAULT_MAX_SUBSCRIBERS;
+  private boolean kanban = true;
+  private boolean seedDemo = true;
+  /** Extra collections: name to schema file, or to null for "any JSON object". */
+  private final Map<String, Path> collections = new LinkedHashMap<>();
+
+  public EngineOptions() {
+  }
+
+  public EngineOptions(EngineOptions other) {
+    host = other.host;
+    port = other.port;
+    dataDir = other.dataDir;
+    historyBytes = other.historyBytes;
+    maxBodyBytes = other.maxBodyBytes;
+    subscriberBufferBytes = other.subscriberBufferBytes;
+    pingIntervalMillis = other.pingIntervalMillis;
+    ssePingIntervalMillis = other.ssePingIntervalMillis;
+    maxSubscribers = other.maxSubscribers;
+    kanban = other.kanban;
+    seedDemo = other.seedDemo;
+    collections.putAll(other.collections);
+  }
+
+  public static final String USAGE = String.join("\n",
+      "usage: java -jar patchwire.jar [options]",
+      "  --host HOST                    address to listen on (default 127.0.0.1)",
+      "  --port N                       port, 0 picks a free one (default 8080)",
+      "  --data DIR                     H2 database folder (default ./data)",
+      "  --history-bytes N              bytes of recent changes kept for resume (default 64 MiB)",
+      "  --max-body-bytes N             largest accepted request body (default 1 MiB)",
+      "  --subscriber-buffer-bytes N    live bytes held for one slow subscriber before it is resynced (default 1 MiB)",
+      "  --ping-interval MS             WebSocket ping period (default 30000)",
+      "  --sse-ping-interval MS         SSE ':ping' comment period (default 15000)",
+      "  --max-subscribers N            open streams before new ones get 4429/429 (default 50000)",
+      "  --collection NAME[=SCHEMA]     add a collection, optionally with a JSON Schema file (repeatable)",
+      "  --no-kanban                    do not create the kanban collections projects and tasks",
+      "  --no-seed                      do not seed an empty database with the demo project",
+      "  --help                         print this and exit",
+      "Sizes take a plain number of bytes or a suffix: 64k, 16m, 1g.");
+
+  /** Parses command-line flags; throws IllegalArgumentException with a readable message. */
+  public static EngineOptions fromArgs(String... args) {
+    EngineOptions o = new EngineOptions();
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      String value = null;
+      int eq = flag.indexOf('=');
+      if (flag.startsWith("--") && eq > 0 && !flag.startsWith("--collection")) {
+        value = flag.substring(eq + 1);
+        flag = flag.substring(0, eq);
+      }
+      switch (flag) {
+        case "--no-kanban" -> o.setKanban(false);
+        case "--no-seed" -> o.setSeedDemo(false);
+        case "--host", "--port", "--data", "--history-bytes", "--max-body-bytes",
+            "--subscriber-buffer-bytes", "--ping-interval", "--sse-ping-interval",
+            "--max-subscribers" -> {
+          if (value == null) {
+            if (i + 1 >= args.length) {
+              throw new IllegalArgumentException(flag + " needs a value");
+            }
+            value = args[++i];
+          }
+          o.set(flag, value);
+        }
+        default -> {
+          if (flag.equals("--collection") || flag.startsWith("--collection=")) {
+            String spec = flag.equals("--collection") ? (i + 1 < args.length ? args[++i] : null)
+                : flag.substring("--collection=".length());
+            if (spec == null) {
+              throw new IllegalArgumentException("--collection needs NAME or NAME=SCHEMA.json");
+            }
+            int at = spec.indexOf('=');
+            o.addCollection(at < 0 ? spec : spec.substring(0, at),
+                at < 0 ? null : Path.of(spec.substring(at + 1)));
+          } else {
+            throw new IllegalArgumentException("unknown option " + args[i]);
+          }
+        }
+      }
+    }
+    return o;
+  }
+
+  private void set(String flag, String value) {
+    switch (flag) {
+      case "--host" -> setHost(value);
+      case "--port" -> setPort(parseInt(flag, value));
+      case "--data" -> setDataDir(Path.of(value));
+      case "--history-bytes" -> setHistoryBytes(parseSize(flag, value));
+      case "--max-body-bytes" -> setMaxBodyBytes(parseSize(flag, value));
+      case "--subscriber-buffer-bytes" -> setSubscriberBufferBytes(parseSize(flag, value));
+      case "--ping-interval" -> setPingIntervalMillis(parseSize(flag, value));
+      case "--sse-ping-interval" -> setSsePingIntervalMillis(parseSize(flag, value));
+      case "--max-subscribers" -> setMaxSubscribers(parseInt(flag, value));
+      default -> throw new IllegalStateException(flag);
+    }
+  }
+
+  private static int parseInt(String flag, String value) {
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(flag + " wants a whole number, not '" + value + "'");
+    }
+  }
+
+  /** A byte count: 1048576, 1024k, 1m, 1g. */
+  static long parseSize(String flag, String value) {
+    String v = value.trim().toLowerCase();
+    long unit = 1;
+    if (v.endsWith("k") || v.endsWith("m") || v.endsWith("g")) {
+      unit = switch (v.charAt(v.length() - 1)) {
+        case 'k' -> 1L << 10;
+        case 'm' -> 1L << 20;
+        default -> 1L << 30;
+      };
+      v = v.substring(0, v.length() - 1);
+    }
+    try {
+      return Math.multiplyExact(Long.parseLong(v), unit);
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new IllegalArgumentException(flag + " wants a size such as 1048576 or 1m, not '" + value + "'");
+    }
+  }
+
+  private static long positive(String what, long v) {
+    if (v <= 0) {
+      throw new IllegalArgumentException(what + " must be positive, got " + v);
+    }
+    return v;
+  }
+
+  public String host() { return host; }
+  public int port() { return port; }
+  public Path dataDir() { return dataDir; }
+  public long historyBytes() { return historyBytes; }
+  public long maxBodyBytes() { return maxBodyBytes; }
+  public long subscriberBufferBytes() { return subscriberBufferBytes; }
+  public long pingIntervalMillis() { return pingIntervalMillis; }
+  public long ssePingIntervalMillis() { return ssePingIntervalMillis; }
+  public int maxSubscribers() { return maxSubscribers; }
+  public boolean kanban() { return kanban; }
+  public boolean seedDemo() { return seedDemo; }
+  public Map<String, Path> collections() { return Map.copyOf(collections); }
+
+  /** Names of the extra collections in the order they were added. */
+  public List<String> collectionNames() { return new ArrayList<>(collections.keySet()); }
+
+  public EngineOptions setHost(String host) {
+    this.host = Objects.requireNonNull(host, "host");
+    return this;
+  }
+
+  public EngineOptions setPort(int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0..65535, got " + port);
+    }
+    this.port = port;
+    return this;
+  }
+
+  public EngineOptions setDataDir(Path dataDir) {
+    this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
+    return this;
+  }
+
+  public EngineOptions setHistoryBytes(long bytes) {
+    this.historyBytes = positive("history bytes", bytes);
+    return this;
+  }
+
+  public EngineOptions setMaxBodyBytes(long bytes) {
+    this.maxBodyBytes = positive("max body bytes", bytes);
+    return this;
+  }
+
+  public EngineOptions setSubscriberBufferBytes(long bytes) {
+    this.subscriberBufferBytes = positive("subscriber buffer bytes", bytes);
+    return this;
+  }
+
+  public EngineOptions setPingIntervalMillis(long millis) {
+    this.pingIntervalMillis = positive("ping interval", millis);
+    return this;
+  }
+
+  public EngineOptions setSsePingIntervalMillis(long millis) {
+    this.ssePingIntervalMillis = positive("SSE ping interval", millis);
+    return this;
+  }
+
+  public EngineOptions setMaxSubscribers(int max) {
+    this.maxSubscribers = (int) positive("max subscribers", max);
+    return this;
+  }
+
+  public EngineOptions setKanban(boolean kanban) {
+    this.kanban = kanban;
+    return this;
+  }
+
+  public EngineOptions setSeedDemo(boolean seedDemo) {
+    this.seedDemo = seedDemo;
+    return this;
+  }
+
+  /** Adds a collection; {@code schema} may be null to accept any JSON object. */
+  public EngineOptions addCollection(String name, Path schema) {
+    if (name == null || !COLLECTION_NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "collection name must be 1-64 of A-Z a-z 0-9 _ -, got '" + name + "'");
+    }
+    collections.put(name, schema);
+    return this;
+  }
+}

@@ -1,0 +1,84 @@
+package dev.patchwire.testing;
+
+import dev.patchwire.server.EngineOptions;
+import dev.patchwire.server.PatchwireServer;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An in-process engine on a free loopback port with a fresh H2 database in a temp folder.
+ * Owns its own Vertx so that tests can close it and start another on the same data.
+ */
+public final class TestServer implements AutoCloseable {
+
+  private final Vertx vertx;
+  private final PatchwireServer server;
+  private final EngineOptions options;
+
+  private TestServer(Vertx vertx, PatchwireServer server, EngineOptions options) {
+    this.vertx = vertx;
+    this.server = server;
+    this.options = options;
+  }
+
+  /** Port 0, a new temp data dir, kanban collections without seed data, plus collection "items". */
+  public static EngineOptions defaults() {
+    try {
+      return new EngineOptions()
+          .setPort(0)
+          .setDataDir(Files.createTempDirectory("patchwire-test"))
+          .setSeedDemo(false)
+          .addCollection("items", null);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static TestServer start() {
+    return start(defaults());
+  }
+
+  public static TestServer start(EngineOptions options) {
+    Vertx vertx = Vertx.vertx();
+    try {
+      PatchwireServer server = PatchwireServer.start(vertx, options)
+          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      return new TestServer(vertx, server, options);
+    } catch (Exception e) {
+      vertx.close();
+      throw new IllegalStateException("server did not start", e);
+    }
+  }
+
+  /** Stops this server and starts a new one on the same data dir (and a new free port). */
+  public TestServer restart() {
+    close();
+    return start(new EngineOptions(options).setPort(0));
+  }
+
+  public Vertx vertx() { return vertx; }
+  public PatchwireServer server() { return server; }
+  public EngineOptions options() { return options; }
+  public int port() { return server.port(); }
+  public String epoch() { return server.epoch(); }
+  public String baseUrl() { return "http://127.0.0.1:" + port(); }
+  public Path dataDir() { return options.dataDir(); }
+
+  @Override
+  public void close() {
+    try {
+      server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("server did not close", e);
+    } finally {
+      try {
+        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception ignored) {
+        // the engine is gone either way; a slow Vertx close only delays the next test
+      }
+    }
+  }
+}
