@@ -1,19 +1,135 @@
 package dev.patchwire.server;
 
+import dev.patchwire.http.HttpVerticle;
+import dev.patchwire.kanban.Kanban;
+import dev.patchwire.msg.MsgStore;
+import dev.patchwire.store.CollectionSpec;
+import dev.patchwire.store.DocumentStore;
+import dev.patchwire.stream.Streams;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
-/** A running engine: database, MsgStore, HTTP routes and streams. Skeleton, being built. */
+/**
+ * A running engine: the store and its single writer, the MsgStore, and one HTTP verticle
+ * (routes, fan-out, transports) per event loop, all on one port.
+ */
 public final class PatchwireServer {
 
-  public static Future<PatchwireServer> start(Vertx vertx, EngineOptions options) {
-    return Future.failedFuture("not built yet");
+  private final Vertx vertx;
+  private final DocumentStore store;
+  private final Streams streams;
+  private final List<String> deployments;
+  private final String storeDeployment;
+  private final int port;
+
+  private PatchwireServer(Vertx vertx, DocumentStore store, Streams streams, String storeDeployment,
+      List<String> deployments, int port) {
+    this.vertx = vertx;
+    this.store = store;
+    this.streams = streams;
+    this.storeDeployment = storeDeployment;
+    this.deployments = deployments;
+    this.port = port;
   }
 
-  public int port() { return 0; }
+  /** Opens the database, then serves HTTP; fails if either cannot start. */
+  public static Future<PatchwireServer> start(Vertx vertx, EngineOptions options) {
+    Map<String, CollectionSpec> specs;
+    try {
+      specs = collections(options);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    DocumentStore store = new DocumentStore(options.dataDir(), specs);
+    return vertx.deployVerticle(store).compose(storeId -> {
+      MsgStore msgStore = new MsgStore(vertx, options.historyBytes(), store.committedSeq());
+      store.publishTo(msgStore::push);
+      Streams streams = new Streams(store, msgStore, options.subscriberBufferBytes(),
+          options.maxSubscribers());
+      Future<Void> seeded = options.kanban() && options.seedDemo()
+          ? Kanban.seedIfEmpty(store) : Future.succeededFuture();
+      List<String> names = new ArrayList<>(specs.keySet());
+      return seeded
+          .compose(v -> deployHttp(vertx, options, store, streams, names))
+          .map(http -> new PatchwireServer(vertx, store, streams, storeId, http.ids, http.port))
+          .recover(e -> vertx.undeploy(storeId).transform(x -> Future.failedFuture(e)));
+    });
+  }
 
-  public String epoch() { return ""; }
+  private record Http(List<String> ids, int port) {
+  }
+
+  /** One instance first, to learn the port when 0 was asked for, then one per remaining loop. */
+  private static Future<Http> deployHttp(Vertx vertx, EngineOptions options, DocumentStore store,
+      Streams streams, List<String> names) {
+    int loops = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+    HttpVerticle first = verticle(options, store, streams, names, options.port());
+    return vertx.deployVerticle(first).compose(firstId -> {
+      int port = first.actualPort();
+      if (loops <= 1) {
+        return Future.succeededFuture(new Http(List.of(firstId), port));
+      }
+      return vertx.deployVerticle(() -> verticle(options, store, streams, names, port),
+              new DeploymentOptions().setInstances(loops - 1))
+          .map(restId -> new Http(List.of(firstId, restId), port));
+    });
+  }
+
+  private static HttpVerticle verticle(EngineOptions o, DocumentStore store, Streams streams,
+      List<String> names, int port) {
+    return new HttpVerticle(store, streams, names, o.host(), port, o.maxBodyBytes(),
+        o.pingIntervalMillis(), o.ssePingIntervalMillis());
+  }
+
+  private static Map<String, CollectionSpec> collections(EngineOptions options) {
+    Map<String, CollectionSpec> specs = new LinkedHashMap<>();
+    if (options.kanban()) {
+      Kanban.collections().forEach(s -> specs.put(s.name(), s));
+    }
+    for (String name : options.collectionNames()) {
+      Path schema = options.collections().get(name);
+      specs.put(name, schema == null ? CollectionSpec.schemaless(name)
+          : CollectionSpec.withSchema(name, readSchema(schema)));
+    }
+    return specs;
+  }
+
+  private static JsonObject readSchema(Path file) {
+    try {
+      return new JsonObject(Files.readString(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read schema " + file, e);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("schema " + file + " is not a JSON object: " + e.getMessage(), e);
+    }
+  }
+
+  public int port() { return port; }
+
+  public String epoch() { return store.epoch(); }
+
+  public Streams streams() { return streams; }
 
   /** Closes WebSocket streams with 1001, ends SSE streams, stops HTTP and closes the database. */
-  public Future<Void> close() { return Future.succeededFuture(); }
+  public Future<Void> close() {
+    return streams.closeAll((short) 1001, "server going away")
+        .compose(v -> {
+          List<Future<Void>> undeploys = new ArrayList<>();
+          deployments.forEach(id -> undeploys.add(vertx.undeploy(id)));
+          return Future.join(undeploys);
+        })
+        .eventually(() -> vertx.undeploy(storeDeployment))
+        .mapEmpty();
+  }
 }

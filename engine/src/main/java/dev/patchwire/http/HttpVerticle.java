@@ -1,0 +1,124 @@
+package dev.patchwire.http;
+
+import dev.patchwire.store.DocumentStore;
+import dev.patchwire.stream.Fanout;
+import dev.patchwire.stream.Streams;
+import dev.patchwire.transport.SseTransport;
+import dev.patchwire.transport.WebSocketTransport;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One HTTP server instance on one event loop: the routes, and this loop's fan-out and
+ * transports. The engine deploys one per event loop, all sharing the same port.
+ */
+public final class HttpVerticle extends VerticleBase {
+
+  private final DocumentStore store;
+  private final Streams streams;
+  private final String host;
+  private final int port;
+  private final long maxBodyBytes;
+  private final long pingMillis;
+  private final long ssePingMillis;
+  private final List<String> collections;
+  private HttpServer server;
+
+  public HttpVerticle(DocumentStore store, Streams streams, List<String> collections, String host,
+      int port, long maxBodyBytes, long pingMillis, long ssePingMillis) {
+    this.store = store;
+    this.streams = streams;
+    this.collections = List.copyOf(collections);
+    this.host = host;
+    this.port = port;
+    this.maxBodyBytes = maxBodyBytes;
+    this.pingMillis = pingMillis;
+    this.ssePingMillis = ssePingMillis;
+  }
+
+  @Override
+  public Future<?> start() {
+    Fanout fanout = new Fanout(context, streams);
+    RestApi rest = new RestApi(store);
+    WebSocketTransport ws = new WebSocketTransport(vertx, streams, fanout, pingMillis);
+    SseTransport sse = new SseTransport(vertx, streams, fanout, ssePingMillis);
+
+    Router router = Router.router(vertx);
+    String docs = "/api/collections/:c/docs";
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes).setHandleFileUploads(false);
+    router.post(docs).handler(body).handler(rest::create);
+    router.get(docs).handler(rest::list);
+    router.get(docs + "/:id").handler(rest::getOne);
+    router.put(docs + "/:id").handler(body).handler(rest::put);
+    router.patch(docs + "/:id").handler(body).handler(rest::patch);
+    router.delete(docs + "/:id").handler(rest::delete);
+    router.get("/api/collections/:c/stream/ws").handler(ws::handle);
+    router.get("/api/collections/:c/stream/sse").handler(sse::handle);
+    router.get("/api/collections").handler(ctx -> ctx.json(
+        new JsonObject().put("collections", new JsonArray(collections))));
+    router.get("/api/stats").handler(ctx -> ctx.json(streams.stats()));
+    router.get("/health").handler(this::health);
+    router.get("/*").handler(StaticHandler.create("webroot"));
+
+    router.errorHandler(400, ctx -> errorOr(ctx, 400, "bad_request", "the request is malformed"));
+    router.errorHandler(404, ctx -> errorOr(ctx, 404, "not_found", "no such resource"));
+    router.errorHandler(405, ctx -> errorOr(ctx, 405, "method_not_allowed", "method not allowed here"));
+    router.errorHandler(413, ctx -> errorOr(ctx, 413, "body_too_large",
+        "the body is larger than " + maxBodyBytes + " bytes"));
+    router.errorHandler(500, ctx -> {
+      if (ctx.failure() != null) {
+        RestApi.fail(ctx, ctx.failure());
+      } else {
+        errorOr(ctx, 500, "internal", "the server could not complete the request");
+      }
+    });
+
+    server = vertx.createHttpServer(new HttpServerOptions()
+        .setHost(host)
+        .setPort(port)
+        .setMaxWebSocketFrameSize(1 << 20)
+        .setMaxWebSocketMessageSize(1 << 20));
+    return fanout.listen()
+        .compose(v -> server.requestHandler(router).listen());
+  }
+
+  @Override
+  public Future<?> stop() {
+    // Give streams closed with 1001 a moment to send their close frames.
+    return server == null ? Future.succeededFuture() : server.shutdown(2, TimeUnit.SECONDS);
+  }
+
+  /** The port this instance listens on (the real one when 0 was asked for). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void health(RoutingContext ctx) {
+    long asked = System.nanoTime();
+    store.ping().onComplete(ar -> {
+      JsonObject status = new JsonObject()
+          .put("status", ar.succeeded() ? "UP" : "DOWN")
+          .put("database", ar.succeeded() ? "UP" : "DOWN")
+          .put("eventLoopMillis", (System.nanoTime() - asked) / 1_000_000.0)
+          .put("subscribers", streams.openCount())
+          .put("seq", store.committedSeq())
+          .put("epoch", store.epoch());
+      ctx.response().setStatusCode(ar.succeeded() ? 200 : 503);
+      ctx.json(status);
+    });
+  }
+
+  private static void errorOr(RoutingContext ctx, int status, String code, String message) {
+    HttpErrors.send(ctx, status, code, message, null);
+  }
+}

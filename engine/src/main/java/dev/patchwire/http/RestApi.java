@@ -1,0 +1,265 @@
+package dev.patchwire.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.patchwire.json.Json;
+import dev.patchwire.store.DocumentStore;
+import dev.patchwire.store.Snapshot;
+import dev.patchwire.store.Write;
+import dev.patchwire.store.WriteRejected;
+import dev.patchwire.store.WriteResult;
+import dev.patchwire.stream.Filter;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The document API of PROTOCOL.md section 2. It checks the request (collection, id, media type,
+ * JSON), hands a {@link Write} to the store and turns the outcome into an answer. It holds no
+ * state and never talks to the streams: the store publishes what it commits.
+ */
+public final class RestApi {
+
+  public static final String SEQ_HEADER = "Patchwire-Seq";
+  static final int MAX_ID_CODE_POINTS = 256;
+
+  private final DocumentStore store;
+
+  public RestApi(DocumentStore store) {
+    this.store = store;
+  }
+
+  public void create(RoutingContext ctx) {
+    String c = collection(ctx);
+    if (c == null) {
+      return;
+    }
+    ObjectNode body = objectBody(ctx, "application/json");
+    if (body == null) {
+      return;
+    }
+    JsonNode id = body.get("id");
+    if (id != null && (!id.isTextual() || idProblem(id.textValue()) != null)) {
+      HttpErrors.send(ctx, 400, "bad_id", id.isTextual() ? idProblem(id.textValue())
+          : "id must be a string", null);
+      return;
+    }
+    answer(ctx, store.write(new Write.Create(c, id == null ? null : id.textValue(), body)));
+  }
+
+  public void put(RoutingContext ctx) {
+    String c = collection(ctx);
+    String id = c == null ? null : docId(ctx);
+    if (id == null) {
+      return;
+    }
+    ObjectNode body = objectBody(ctx, "application/json");
+    if (body != null) {
+      answer(ctx, store.write(new Write.Put(c, id, body, ctx.request().getHeader("If-Match"))));
+    }
+  }
+
+  public void patch(RoutingContext ctx) {
+    String c = collection(ctx);
+    String id = c == null ? null : docId(ctx);
+    if (id == null) {
+      return;
+    }
+    if (!mediaType(ctx, "application/json-patch+json", "application/json")) {
+      return;
+    }
+    JsonNode patch = jsonBody(ctx);
+    if (patch == null) {
+      return;
+    }
+    answer(ctx, store.write(new Write.Patch(c, id, patch, ctx.request().getHeader("If-Match"))));
+  }
+
+  public void delete(RoutingContext ctx) {
+    String c = collection(ctx);
+    String id = c == null ? null : docId(ctx);
+    if (id != null) {
+      answer(ctx, store.write(new Write.Delete(c, id, ctx.request().getHeader("If-Match"))));
+    }
+  }
+
+  public void getOne(RoutingContext ctx) {
+    String c = collection(ctx);
+    String id = c == null ? null : docId(ctx);
+    if (id == null) {
+      return;
+    }
+    onLoop(ctx, store.get(c, id), snap -> {
+      if (snap.docs().isEmpty()) {
+        HttpErrors.send(ctx, 404, "not_found", "no document '" + id + "' in " + c, null);
+        return;
+      }
+      Snapshot.StoredDoc doc = snap.docs().get(0);
+      ctx.response().putHeader("ETag", etag(doc.version()));
+      json(ctx, 200, snap.seq(), doc.json());
+    });
+  }
+
+  public void list(RoutingContext ctx) {
+    String c = collection(ctx);
+    if (c == null) {
+      return;
+    }
+    Filter filter;
+    try {
+      var where = ctx.queryParam("where");
+      filter = Filter.parse(where.isEmpty() ? null : where.get(0));
+    } catch (IllegalArgumentException e) {
+      HttpErrors.send(ctx, 400, "bad_where", e.getMessage(), null);
+      return;
+    }
+    onLoop(ctx, store.snapshot(c), snap -> {
+      StringBuilder sb = new StringBuilder("{").append(Json.quote(c)).append(":{");
+      boolean first = true;
+      for (Snapshot.StoredDoc doc : snap.docs()) {
+        if (filter.isAll() || filter.matches(Json.parse(doc.json()))) {
+          sb.append(first ? "" : ",").append(Json.quote(doc.id())).append(':').append(doc.json());
+          first = false;
+        }
+      }
+      sb.append("},\"seq\":").append(snap.seq()).append('}');
+      json(ctx, 200, snap.seq(), sb.toString());
+    });
+  }
+
+  // --- request checks: each answers the error itself and returns null when the request is refused
+
+  private String collection(RoutingContext ctx) {
+    String c = ctx.pathParam("c");
+    if (!store.hasCollection(c)) {
+      HttpErrors.send(ctx, 404, "unknown_collection", "no collection named '" + c + "'", null);
+      return null;
+    }
+    return c;
+  }
+
+  private static String docId(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    String problem = idProblem(id);
+    if (problem != null) {
+      HttpErrors.send(ctx, 400, "bad_id", problem, null);
+      return null;
+    }
+    return id;
+  }
+
+  /** Why {@code id} is not a valid document id, or null when it is. */
+  static String idProblem(String id) {
+    if (id == null || id.isEmpty()) {
+      return "a document id must not be empty";
+    }
+    int n = id.codePointCount(0, id.length());
+    if (n > MAX_ID_CODE_POINTS) {
+      return "a document id has at most " + MAX_ID_CODE_POINTS + " characters, this one has " + n;
+    }
+    if (id.codePoints().anyMatch(Character::isISOControl)) {
+      return "a document id must not contain control characters";
+    }
+    return null;
+  }
+
+  private static boolean mediaType(RoutingContext ctx, String... accepted) {
+    String type = ctx.request().getHeader("Content-Type");
+    String bare = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase();
+    for (String a : accepted) {
+      if (a.equals(bare)) {
+        return true;
+      }
+    }
+    HttpErrors.send(ctx, 415, "unsupported_media_type",
+        "Content-Type must be " + String.join(" or ", accepted) + ", got '" + (type == null ? "" : type) + "'",
+        null);
+    return false;
+  }
+
+  private static JsonNode jsonBody(RoutingContext ctx) {
+    var body = ctx.body().buffer();
+    try {
+      return Json.parse(body == null ? "" : body.toString());
+    } catch (IllegalArgumentException e) {
+      HttpErrors.send(ctx, 400, "malformed_json", "the body is not valid JSON: " + e.getMessage(), null);
+      return null;
+    }
+  }
+
+  private static ObjectNode objectBody(RoutingContext ctx, String mediaType) {
+    if (!mediaType(ctx, mediaType)) {
+      return null;
+    }
+    JsonNode body = jsonBody(ctx);
+    if (body == null) {
+      return null;
+    }
+    if (!body.isObject()) {
+      HttpErrors.send(ctx, 400, "not_an_object", "a document must be a JSON object", null);
+      return null;
+    }
+    return (ObjectNode) body;
+  }
+
+  // --- answers
+
+  private void answer(RoutingContext ctx, Future<WriteResult> write) {
+    onLoop(ctx, write, r -> {
+      if (r.outcome() == WriteResult.Outcome.DELETED) {
+        ctx.response().putHeader(SEQ_HEADER, position(r.seq())).setStatusCode(204).end();
+        return;
+      }
+      int status = r.outcome() == WriteResult.Outcome.CREATED ? 201 : 200;
+      ctx.response().putHeader("ETag", etag(r.docVersion()));
+      json(ctx, status, r.seq(), Json.write(r.doc()));
+    });
+  }
+
+  private void json(RoutingContext ctx, int status, long seq, String body) {
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader(SEQ_HEADER, position(seq))
+        .putHeader("Content-Type", "application/json; charset=utf-8")
+        .end(body);
+  }
+
+  private String position(long seq) {
+    return store.epoch() + ":" + seq;
+  }
+
+  private static String etag(long version) {
+    return "\"" + version + "\"";
+  }
+
+  /** Runs {@code then} on the request's own event loop; failures become error answers. */
+  private static <T> void onLoop(RoutingContext ctx, Future<T> future, Handler<T> then) {
+    Context context = ctx.vertx().getOrCreateContext();
+    future.onComplete(ar -> context.runOnContext(v -> {
+      if (ar.succeeded()) {
+        then.handle(ar.result());
+      } else {
+        fail(ctx, ar.cause());
+      }
+    }));
+  }
+
+  static void fail(RoutingContext ctx, Throwable cause) {
+    if (cause instanceof WriteRejected r) {
+      HttpErrors.send(ctx, status(r.reason()), r.reason().code(), r.getMessage(), r.details());
+    } else {
+      System.getLogger(RestApi.class.getName()).log(System.Logger.Level.ERROR, "request failed", cause);
+      HttpErrors.send(ctx, 500, "internal", "the server could not complete the request", null);
+    }
+  }
+
+  static int status(WriteRejected.Reason reason) {
+    return switch (reason) {
+      case UNKNOWN_COLLECTION, NOT_FOUND -> 404;
+      case ALREADY_EXISTS, PRECONDITION_FAILED, TEST_FAILED, PATCH_CONFLICT -> 409;
+      case INVALID_PATCH, ID_MISMATCH, NOT_AN_OBJECT -> 400;
+      case SCHEMA_VIOLATION -> 422;
+    };
+  }
+}

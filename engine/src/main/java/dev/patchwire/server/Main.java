@@ -1,0 +1,52 @@
+package dev.patchwire.server;
+
+import io.vertx.core.Vertx;
+import java.util.concurrent.TimeUnit;
+
+/** {@code java -jar patchwire.jar [flags]}: starts the engine and stops it cleanly on SIGTERM. */
+public final class Main {
+
+  private Main() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    EngineOptions options;
+    try {
+      if (java.util.Arrays.asList(args).contains("--help")) {
+        System.out.println(EngineOptions.USAGE);
+        return;
+      }
+      options = EngineOptions.fromArgs(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("patchwire: " + e.getMessage());
+      System.err.println(EngineOptions.USAGE);
+      System.exit(2);
+      return;
+    }
+
+    Vertx vertx = Vertx.vertx();
+    PatchwireServer server;
+    try {
+      server = PatchwireServer.start(vertx, options)
+          .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      System.err.println("patchwire: could not start: " + cause);
+      vertx.close();
+      System.exit(1);
+      return;
+    }
+    System.out.println("patchwire listening on http://" + options.host() + ":" + server.port()
+        + " (data " + options.dataDir().toAbsolutePath() + ", epoch " + server.epoch() + ")");
+    System.out.flush();
+
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        server.close().eventually(vertx::close)
+            .toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        System.err.println("patchwire: unclean shutdown: " + e);
+      }
+    }, "patchwire-shutdown"));
+  }
+}

@@ -1,0 +1,372 @@
+package dev.patchwire.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.patchwire.json.Json;
+import dev.patchwire.json.PatchException;
+import dev.patchwire.json.Patches;
+import dev.patchwire.msg.Change;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.jdbcclient.JDBCConnectOptions;
+import io.vertx.jdbcclient.JDBCPool;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * The documents and their change log in H2, and the single writer that gives every change its seq.
+ *
+ * <p>Writes are queued and run one at a time on this verticle's context: read the current
+ * document, compute and validate the new one, then write the document and its change row in one
+ * transaction. After the commit the change goes to the publisher (the MsgStore), in seq order.
+ * A write that fails validation rolls back and publishes nothing.
+ *
+ * <p>Reads (snapshots, single documents) run on the pool from any context. A snapshot is one SQL
+ * statement over both tables, and H2 (MVStore, READ COMMITTED) gives one statement a coherent
+ * view, so the seq it reports is exactly the last change its documents contain.
+ */
+public final class DocumentStore extends VerticleBase {
+
+  private static final String SNAPSHOT_SQL =
+      "SELECT h.head, d.id, CAST(d.body AS VARCHAR), d.seq"
+          + " FROM (SELECT COALESCE(MAX(seq), 0) AS head FROM pw_changes) h"
+          + " LEFT JOIN pw_docs d ON d.coll = ?";
+  private static final String GET_SQL =
+      "SELECT h.head, CAST(d.body AS VARCHAR), d.seq"
+          + " FROM (SELECT COALESCE(MAX(seq), 0) AS head FROM pw_changes) h"
+          + " LEFT JOIN pw_docs d ON d.coll = ? AND d.id = ?";
+
+  private final Path dataDir;
+  private final Map<String, CollectionSpec> collections;
+  private Pool pool;
+  private String epoch;
+  /** Seq of the last committed change; only the writer touches it after start. */
+  private long lastSeq;
+  private volatile long committedSeq;
+  private Consumer<Change> publisher = change -> { };
+
+  private final ArrayDeque<Queued> queue = new ArrayDeque<>();
+  private boolean writing;
+
+  private record Queued(Write write, Promise<WriteResult> promise) {
+  }
+
+  public DocumentStore(Path dataDir, Map<String, CollectionSpec> collections) {
+    this.dataDir = dataDir;
+    this.collections = Map.copyOf(collections);
+  }
+
+  @Override
+  public Future<?> start() throws Exception {
+    Files.createDirectories(dataDir);
+    // WRITE_DELAY=0: every commit reaches the file before we answer (a 2xx survives kill -9).
+    // DB_CLOSE_ON_EXIT=FALSE: our own shutdown closes the database after the streams.
+    String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("patchwire")
+        + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+    pool = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url).setUser("sa").setPassword(""),
+        new PoolOptions().setMaxSize(4).setName("patchwire-h2"));
+    return pool.withTransaction(conn -> conn.query(
+            "CREATE TABLE IF NOT EXISTS pw_meta (k VARCHAR(64) PRIMARY KEY, v VARCHAR(4096) NOT NULL)")
+        .execute()
+        .compose(r -> conn.query("CREATE TABLE IF NOT EXISTS pw_docs ("
+            + " coll VARCHAR(64) NOT NULL, id VARCHAR(1024) NOT NULL, body JSON NOT NULL,"
+            + " seq BIGINT NOT NULL, PRIMARY KEY (coll, id))").execute())
+        .compose(r -> conn.query("CREATE TABLE IF NOT EXISTS pw_changes ("
+            + " seq BIGINT PRIMARY KEY, coll VARCHAR(64) NOT NULL, doc_id VARCHAR(1024) NOT NULL,"
+            + " kind VARCHAR(8) NOT NULL, patch JSON, committed_at TIMESTAMP WITH TIME ZONE NOT NULL)")
+            .execute())
+        .compose(r -> conn.query("SELECT v FROM pw_meta WHERE k = 'epoch'").execute())
+        .compose(rows -> {
+          if (rows.iterator().hasNext()) {
+            epoch = rows.iterator().next().getString(0);
+            return Future.succeededFuture();
+          }
+          epoch = newEpoch();
+          return conn.preparedQuery("INSERT INTO pw_meta (k, v) VALUES ('epoch', ?)")
+              .execute(Tuple.of(epoch)).mapEmpty();
+        })
+        .compose(v -> conn.query("SELECT COALESCE(MAX(seq), 0) FROM pw_changes").execute())
+        .map(rows -> {
+          lastSeq = rows.iterator().next().getLong(0);
+          committedSeq = lastSeq;
+          return null;
+        }));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return pool == null ? Future.succeededFuture() : pool.close();
+  }
+
+  /** A new epoch: random, so that two fresh databases never share one. No ':' in it. */
+  private static String newEpoch() {
+    byte[] b = new byte[6];
+    new SecureRandom().nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+
+  public String epoch() { return epoch; }
+
+  /** Seq of the newest committed change. */
+  public long committedSeq() { return committedSeq; }
+
+  public boolean hasCollection(String name) { return collections.containsKey(name); }
+
+  /** Where committed changes go, in seq order. Set once before the first write. */
+  public void publishTo(Consumer<Change> publisher) {
+    this.publisher = publisher;
+  }
+
+  /** Queues a write; the future fails with {@link WriteRejected} when it is refused. */
+  public Future<WriteResult> write(Write write) {
+    Promise<WriteResult> promise = Promise.promise();
+    context.runOnContext(v -> {
+      queue.add(new Queued(write, promise));
+      drain();
+    });
+    return promise.future();
+  }
+
+  private void drain() {
+    if (writing || queue.isEmpty()) {
+      return;
+    }
+    writing = true;
+    Queued next = queue.poll();
+    Future<WriteResult> done;
+    try {
+      done = perform(next.write());
+    } catch (RuntimeException e) {
+      done = Future.failedFuture(e);
+    }
+    done.onComplete(ar -> {
+      writing = false;
+      next.promise().handle(ar);
+      drain();
+    });
+  }
+
+  private Future<WriteResult> perform(Write write) {
+    CollectionSpec spec = collections.get(write.collection());
+    if (spec == null) {
+      throw new WriteRejected(WriteRejected.Reason.UNKNOWN_COLLECTION,
+          "no collection named '" + write.collection() + "'");
+    }
+    String id = write instanceof Write.Create c && c.id() == null ? UUID.randomUUID().toString()
+        : docId(write);
+    Change[] committed = new Change[1];
+    return pool.withTransaction(conn -> conn
+            .preparedQuery("SELECT CAST(body AS VARCHAR), seq FROM pw_docs WHERE coll = ? AND id = ?")
+            .execute(Tuple.of(spec.name(), id))
+            .compose(rows -> {
+              String beforeJson = null;
+              long version = -1;
+              if (rows.iterator().hasNext()) {
+                Row row = rows.iterator().next();
+                beforeJson = row.getString(0);
+                version = row.getLong(1);
+              }
+              return apply(conn, spec, id, write, beforeJson, version, committed);
+            }))
+        .onSuccess(result -> {
+          if (committed[0] != null) {
+            lastSeq = committed[0].seq();
+            committedSeq = lastSeq;
+            publisher.accept(committed[0]);
+          }
+        });
+  }
+
+  private static String docId(Write write) {
+    if (write instanceof Write.Create c) {
+      return c.id();
+    } else if (write instanceof Write.Put p) {
+      return p.id();
+    } else if (write instanceof Write.Patch p) {
+      return p.id();
+    }
+    return ((Write.Delete) write).id();
+  }
+
+  /** Computes the new document and writes it; runs inside the transaction. */
+  private Future<WriteResult> apply(SqlConnection conn, CollectionSpec spec, String id, Write write,
+      String beforeJson, long version, Change[] committed) {
+    ObjectNode before = beforeJson == null ? null : (ObjectNode) Json.parse(beforeJson);
+    checkPrecondition(write.ifMatch(), before != null, version);
+    ObjectNode after;
+    if (write instanceof Write.Create c) {
+      if (before != null) {
+        throw new WriteRejected(WriteRejected.Reason.ALREADY_EXISTS,
+            "a document with id '" + id + "' exists; use PUT to replace it");
+      }
+      after = withId(c.body(), id);
+    } else if (write instanceof Write.Put p) {
+      after = withId(p.body(), id);
+    } else if (before == null) {
+      throw notFound(spec, id);
+    } else if (write instanceof Write.Patch p) {
+      after = patched(before, p.patch(), id);
+    } else {
+      after = null;
+    }
+
+    long seq = lastSeq + 1;
+    String afterJson = null;
+    if (after != null) {
+      boolean changed = spec.prepare(before, after, Instant.now());
+      if (!changed) {
+        return Future.succeededFuture(
+            new WriteResult(WriteResult.Outcome.UNCHANGED, before, lastSeq, version));
+      }
+      afterJson = Json.write(after);
+      spec.validate(afterJson);
+    }
+
+    Change change;
+    Future<RowSet<Row>> docWrite;
+    String changePatch;
+    WriteResult result;
+    if (before == null) {
+      change = new Change(seq, spec.name(), id, null, after, afterJson, 0, null);
+      docWrite = conn.preparedQuery("INSERT INTO pw_docs (coll, id, body, seq) VALUES (?, ?, ? FORMAT JSON, ?)")
+          .execute(Tuple.of(spec.name(), id, afterJson, seq));
+      changePatch = afterJson;
+      result = new WriteResult(WriteResult.Outcome.CREATED, after, seq, seq);
+    } else if (after == null) {
+      change = new Change(seq, spec.name(), id, before, null, null, beforeJson.length(), null);
+      docWrite = conn.preparedQuery("DELETE FROM pw_docs WHERE coll = ? AND id = ?")
+          .execute(Tuple.of(spec.name(), id));
+      changePatch = null;
+      result = new WriteResult(WriteResult.Outcome.DELETED, null, seq, version);
+    } else {
+      ArrayNode ops = Patches.diff(before, after);
+      change = new Change(seq, spec.name(), id, before, after, afterJson, beforeJson.length(), ops);
+      docWrite = conn.preparedQuery("UPDATE pw_docs SET body = ? FORMAT JSON, seq = ? WHERE coll = ? AND id = ?")
+          .execute(Tuple.of(afterJson, seq, spec.name(), id));
+      changePatch = Json.write(ops);
+      result = new WriteResult(WriteResult.Outcome.UPDATED, after, seq, seq);
+    }
+    return docWrite
+        .compose(r -> conn.preparedQuery("INSERT INTO pw_changes (seq, coll, doc_id, kind, patch, committed_at)"
+                + " VALUES (?, ?, ?, ?, ? FORMAT JSON, CURRENT_TIMESTAMP)")
+            .execute(Tuple.of(seq, spec.name(), id, change.kind().name(), changePatch)))
+        .map(r -> {
+          committed[0] = change;
+          return result;
+        });
+  }
+
+  private static WriteRejected notFound(CollectionSpec spec, String id) {
+    return new WriteRejected(WriteRejected.Reason.NOT_FOUND,
+        "no document '" + id + "' in " + spec.name());
+  }
+
+  /** The body with the URL's id: an absent id is filled in, a different one is refused. */
+  private static ObjectNode withId(ObjectNode body, String id) {
+    JsonNode given = body.get("id");
+    if (given != null && !(given.isTextual() && given.textValue().equals(id))) {
+      throw new WriteRejected(WriteRejected.Reason.ID_MISMATCH,
+          "the body's id " + given + " differs from the document id '" + id + "'");
+    }
+    ObjectNode doc = body.deepCopy();
+    if (given == null) {
+      // keep id first, which is what people expect to read
+      ObjectNode ordered = Json.object().put("id", id);
+      ordered.setAll(doc);
+      return ordered;
+    }
+    return doc;
+  }
+
+  private static ObjectNode patched(ObjectNode before, JsonNode patch, String id) {
+    JsonNode result;
+    try {
+      result = Patches.apply(before, patch);
+    } catch (PatchException e) {
+      throw new WriteRejected(switch (e.kind()) {
+        case INVALID -> WriteRejected.Reason.INVALID_PATCH;
+        case TEST_FAILED -> WriteRejected.Reason.TEST_FAILED;
+        case CONFLICT -> WriteRejected.Reason.PATCH_CONFLICT;
+      }, e.getMessage());
+    }
+    if (!result.isObject()) {
+      throw new WriteRejected(WriteRejected.Reason.NOT_AN_OBJECT,
+          "the patched document must stay a JSON object");
+    }
+    JsonNode newId = result.get("id");
+    if (newId == null || !newId.isTextual() || !newId.textValue().equals(id)) {
+      throw new WriteRejected(WriteRejected.Reason.ID_MISMATCH,
+          "a patch cannot change or remove the document's id");
+    }
+    return (ObjectNode) result;
+  }
+
+  /** {@code If-Match}: "*" needs the document to exist; otherwise one of the listed ETags must match. */
+  private static void checkPrecondition(String ifMatch, boolean exists, long version) {
+    if (ifMatch == null) {
+      return;
+    }
+    String expected = "\"" + version + "\"";
+    for (String tag : ifMatch.split(",")) {
+      String t = tag.trim();
+      if (t.startsWith("W/")) {
+        t = t.substring(2);
+      }
+      if ((t.equals("*") && exists) || (exists && t.equals(expected))) {
+        return;
+      }
+    }
+    throw new WriteRejected(WriteRejected.Reason.PRECONDITION_FAILED,
+        exists ? "If-Match " + ifMatch + " does not match the current version " + expected
+            : "If-Match " + ifMatch + " but the document does not exist");
+  }
+
+  /** The collection as of one seq; see the class comment for why it is coherent. */
+  public Future<Snapshot> snapshot(String collection) {
+    return pool.preparedQuery(SNAPSHOT_SQL).execute(Tuple.of(collection)).map(rows -> {
+      long head = 0;
+      List<Snapshot.StoredDoc> docs = new ArrayList<>(rows.size());
+      for (Row row : rows) {
+        head = row.getLong(0);
+        String id = row.getString(1);
+        if (id != null) {
+          docs.add(new Snapshot.StoredDoc(id, row.getString(2), row.getLong(3)));
+        }
+      }
+      return new Snapshot(head, docs);
+    });
+  }
+
+  /** One document (null doc when absent) with the store's seq at the time of the read. */
+  public Future<Snapshot> get(String collection, String id) {
+    return pool.preparedQuery(GET_SQL).execute(Tuple.of(collection, id)).map(rows -> {
+      Row row = rows.iterator().next();
+      String json = row.getString(1);
+      List<Snapshot.StoredDoc> docs = json == null ? List.of()
+          : List.of(new Snapshot.StoredDoc(id, json, row.getLong(2)));
+      return new Snapshot(row.getLong(0), docs);
+    });
+  }
+
+  /** True when the database answers a trivial query. */
+  public Future<Boolean> ping() {
+    return pool.query("SELECT 1").execute().map(r -> true);
+  }
+}

@@ -1,0 +1,118 @@
+package dev.patchwire.stream;
+
+import dev.patchwire.msg.Change;
+import dev.patchwire.msg.MsgStore;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The subscribers of one event loop, and the one event-bus consumer that feeds them.
+ *
+ * <p>Each change is matched once per subscriber's filter, but encoded at most once per kind of
+ * delivery (patch, add, remove) and transport: every subscriber that needs the same frame gets
+ * the same bytes.
+ */
+public final class Fanout {
+
+  private static final int SLOTS = 4;
+
+  private final Context context;
+  private final Map<String, List<Subscription>> byCollection = new HashMap<>();
+  private final List<Subscription> removedWhileDispatching = new ArrayList<>();
+  private boolean dispatching;
+  private MessageConsumer<Change> consumer;
+  private final Streams streams;
+
+  /** Create on the event loop it serves (a verticle's start). */
+  public Fanout(Context context, Streams streams) {
+    this.context = context;
+    this.streams = streams;
+  }
+
+  /** Starts consuming the MsgStore's changes on this fan-out's context. */
+  public Future<Void> listen() {
+    consumer = context.owner().eventBus().localConsumer(MsgStore.ADDRESS, msg -> dispatch(msg.body()));
+    streams.register(this);
+    return consumer.completion();
+  }
+
+  Context context() {
+    return context;
+  }
+
+  void add(Subscription s) {
+    byCollection.computeIfAbsent(s.request().collection(), c -> new ArrayList<>()).add(s);
+    streams.opened(s);
+  }
+
+  void remove(Subscription s) {
+    if (dispatching) {
+      removedWhileDispatching.add(s);
+    } else {
+      List<Subscription> subs = byCollection.get(s.request().collection());
+      if (subs != null && subs.remove(s) && subs.isEmpty()) {
+        byCollection.remove(s.request().collection());
+      }
+    }
+    streams.closed(s);
+  }
+
+  void dispatch(Change change) {
+    List<Subscription> subs = byCollection.get(change.collection());
+    if (subs == null) {
+      return;
+    }
+    Buffer[] frames = new Buffer[SLOTS * 4];
+    dispatching = true;
+    try {
+      for (int i = 0, n = subs.size(); i < n; i++) {
+        Subscription s = subs.get(i);
+        Delivery d = Delivery.of(s.filter(), change);
+        if (d == Delivery.NONE) {
+          continue;
+        }
+        FrameEncoder encoder = s.encoder();
+        int slot = d.ordinal() * SLOTS + encoder.slot();
+        Buffer frame = frames[slot];
+        if (frame == null) {
+          frame = encoder.live(streams.epoch(), change.seq(), d.ops(change));
+          frames[slot] = frame;
+        }
+        s.offer(change.seq(), frame);
+      }
+    } finally {
+      dispatching = false;
+      for (Subscription s : removedWhileDispatching) {
+        subs.remove(s);
+      }
+      if (subs.isEmpty()) {
+        byCollection.remove(change.collection());
+      }
+      removedWhileDispatching.clear();
+    }
+  }
+
+  /** Opens a subscription for a socket served by this event loop. Call on this context. */
+  public void open(StreamRequest request, StreamSink sink) {
+    new Subscription(streams.nextId(), request, sink, this, streams).start();
+  }
+
+  /** Closes every stream of this loop with {@code code} (1001 at shutdown). */
+  public Future<Void> closeAll(short code, String reason) {
+    return Future.future(p -> context.runOnContext(v -> {
+      List<Subscription> all = new ArrayList<>();
+      byCollection.values().forEach(all::addAll);
+      all.forEach(s -> s.close(code, reason));
+      if (consumer != null) {
+        consumer.unregister();
+      }
+      p.complete();
+    }));
+  }
+}

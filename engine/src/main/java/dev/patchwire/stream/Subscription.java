@@ -1,0 +1,266 @@
+package dev.patchwire.stream;
+
+import dev.patchwire.msg.Change;
+import dev.patchwire.msg.History;
+import dev.patchwire.json.Json;
+import dev.patchwire.store.Snapshot;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import java.util.ArrayDeque;
+
+/**
+ * One subscriber's stream: start (snapshot or replay), Ready, then live patches, with a bounded
+ * outbox and resync after lag. Lives on one event loop, that of its socket and its {@link Fanout};
+ * every method runs there, so nothing here is locked.
+ *
+ * <p>The fence: the subscription joins the fan-out before it reads the snapshot or the history.
+ * Live changes that arrive meanwhile wait in {@code pending}; once the start is sent with seq S,
+ * only those with seq greater than S go out. So no change is lost or sent twice.
+ *
+ * <p>The budget counts live frames held because the socket would not take them (the outbox) and
+ * those waiting behind a snapshot (pending). Past the budget the backlog is dropped and the
+ * subscriber resynced once its socket drains. Snapshot frames never count: one is in flight at
+ * a time, so a collection larger than the budget still gets through.
+ */
+public final class Subscription {
+
+  private enum State { STARTING, LIVE, LAGGED, RESYNCING, CLOSED }
+
+  private record Pending(long seq, Buffer frame) {
+  }
+
+  private final long id;
+  private final StreamRequest request;
+  private final StreamSink sink;
+  private final Fanout fanout;
+  private final Streams streams;
+  private final Context context;
+
+  private State state = State.STARTING;
+  private long lastSeq = -1;
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  private final ArrayDeque<Buffer> outbox = new ArrayDeque<>();
+  private long heldBytes;
+  private boolean overflowed;
+  private long droppedSinceResync;
+
+  // Read by the stats endpoint from other threads; approximate is fine there.
+  private volatile long peakHeldBytes;
+  private volatile long droppedTotal;
+  private volatile long resyncs;
+
+  Subscription(long id, StreamRequest request, StreamSink sink, Fanout fanout, Streams streams) {
+    this.id = id;
+    this.request = request;
+    this.sink = sink;
+    this.fanout = fanout;
+    this.streams = streams;
+    this.context = fanout.context();
+    sink.drainHandler(this::onDrain);
+    sink.closedHandler(this::stop);
+  }
+
+  public long id() { return id; }
+  public StreamRequest request() { return request; }
+  public String transport() { return sink.transport(); }
+  public Filter filter() { return request.filter(); }
+  FrameEncoder encoder() { return sink.encoder(); }
+  public long heldBytes() { return heldBytes; }
+  public long peakHeldBytes() { return peakHeldBytes; }
+  public long droppedTotal() { return droppedTotal; }
+  public long resyncs() { return resyncs; }
+
+  /** Joins the fan-out, then sends the start. Call on the fan-out's context. */
+  void start() {
+    fanout.add(this);
+    var since = request.since();
+    if (since != null && since.epoch().equals(streams.epoch())) {
+      History.Replay replay = streams.history().since(since.seq());
+      if (replay != null) {
+        for (Change change : replay.changes()) {
+          Delivery d = Delivery.of(request.filter(), change);
+          if (d != Delivery.NONE) {
+            sink.write(sink.encoder().live(streams.epoch(), change.seq(), d.ops(change)));
+          }
+        }
+        lastSeq = replay.headSeq();
+        sink.write(sink.encoder().ready(streams.epoch(), lastSeq, true));
+        goLive();
+        return;
+      }
+    }
+    sendSnapshot(true);
+  }
+
+  /** A live frame from the fan-out, already encoded for this transport. */
+  void offer(long seq, Buffer frame) {
+    switch (state) {
+      case STARTING, RESYNCING -> {
+        if (overflowed) {
+          droppedSinceResync++;
+          return;
+        }
+        if (heldBytes + frame.length() > streams.budget()) {
+          // Too much arrived while the snapshot was read: drop it, resync right after.
+          droppedSinceResync += pending.size() + 1;
+          pending.clear();
+          heldBytes = 0;
+          overflowed = true;
+          return;
+        }
+        pending.add(new Pending(seq, frame));
+        hold(frame.length());
+      }
+      case LIVE -> {
+        if (seq > lastSeq) {
+          lastSeq = seq;
+          enqueue(frame);
+        }
+      }
+      case LAGGED -> droppedSinceResync++;
+      case CLOSED -> { }
+    }
+  }
+
+  private void sendSnapshot(boolean first) {
+    streams.store().snapshot(request.collection()).onComplete(ar -> context.runOnContext(v -> {
+      if (state == State.CLOSED) {
+        return;
+      }
+      if (ar.failed()) {
+        streams.log().log(System.Logger.Level.WARNING, "snapshot of " + request.collection() + " failed", ar.cause());
+        sink.write(sink.encoder().error("internal", "could not read the collection"));
+        close((short) 1011, "snapshot failed");
+        return;
+      }
+      Snapshot snap = ar.result();
+      sink.write(sink.encoder().snapshot(streams.epoch(), snap.seq(), request.collection(),
+          docsJson(snap)));
+      lastSeq = snap.seq();
+      if (first) {
+        sink.write(sink.encoder().ready(streams.epoch(), lastSeq, false));
+      }
+      goLive();
+    }));
+  }
+
+  private String docsJson(Snapshot snap) {
+    StringBuilder sb = new StringBuilder(64 + snap.docs().size() * 256).append('{');
+    boolean firstDoc = true;
+    for (Snapshot.StoredDoc doc : snap.docs()) {
+      if (!request.filter().isAll() && !request.filter().matches(Json.parse(doc.json()))) {
+        continue;
+      }
+      if (!firstDoc) {
+        sb.append(',');
+      }
+      firstDoc = false;
+      sb.append(Json.quote(doc.id())).append(':').append(doc.json());
+    }
+    return sb.append('}').toString();
+  }
+
+  /** After a start or resync snapshot: the waiting live frames after its seq, then live. */
+  private void goLive() {
+    if (overflowed) {
+      pending.clear();
+      heldBytes = 0;
+      overflowed = false;
+      state = State.LIVE;
+      lag();
+      return;
+    }
+    state = State.LIVE;
+    Pending p;
+    heldBytes = 0;
+    while ((p = pending.poll()) != null) {
+      if (p.seq() > lastSeq) {
+        lastSeq = p.seq();
+        enqueue(p.frame());
+      }
+    }
+  }
+
+  private void enqueue(Buffer frame) {
+    if (outbox.isEmpty() && !sink.writeQueueFull()) {
+      sink.write(frame);
+      return;
+    }
+    if (heldBytes + frame.length() > streams.budget()) {
+      droppedSinceResync++;
+      lag();
+      return;
+    }
+    outbox.add(frame);
+    hold(frame.length());
+  }
+
+  private void hold(long bytes) {
+    heldBytes += bytes;
+    if (heldBytes > peakHeldBytes) {
+      peakHeldBytes = heldBytes;
+    }
+  }
+
+  private void onDrain() {
+    if (state == State.LIVE) {
+      Buffer next;
+      while (!sink.writeQueueFull() && (next = outbox.poll()) != null) {
+        heldBytes -= next.length();
+        sink.write(next);
+      }
+    } else if (state == State.LAGGED) {
+      resync();
+    }
+  }
+
+  /** The subscriber fell too far behind: drop its backlog, then resync (or close on lag=close). */
+  private void lag() {
+    long dropped = droppedSinceResync + outbox.size();
+    outbox.clear();
+    heldBytes = 0;
+    droppedSinceResync = dropped;
+    droppedTotal += dropped;
+    streams.countDrops(dropped);
+    if (request.closeOnLag()) {
+      streams.countLagClose();
+      sink.write(sink.encoder().error("lagged", "the subscriber fell behind by " + dropped + " messages"));
+      close((short) 4008, "lagged");
+      return;
+    }
+    state = State.LAGGED;
+    if (!sink.writeQueueFull()) {
+      resync();
+    }
+  }
+
+  private void resync() {
+    state = State.RESYNCING;
+    resyncs++;
+    streams.countResync();
+    sink.write(sink.encoder().resync(droppedSinceResync));
+    droppedSinceResync = 0;
+    sendSnapshot(false);
+  }
+
+  /** Closes the stream with {@code code} and leaves the fan-out. Idempotent. */
+  void close(short code, String reason) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    stop();
+    sink.close(code, reason);
+  }
+
+  /** The socket went away: leave the fan-out, free the backlog. Idempotent. */
+  void stop() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    state = State.CLOSED;
+    pending.clear();
+    outbox.clear();
+    heldBytes = 0;
+    fanout.remove(this);
+  }
+}

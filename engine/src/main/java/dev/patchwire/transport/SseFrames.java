@@ -1,0 +1,52 @@
+package dev.patchwire.transport;
+
+import dev.patchwire.stream.FrameEncoder;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * The protocol's Server-Sent Events (PROTOCOL.md 3.2). Patches and Ready carry {@code id: E:N},
+ * so a reconnecting EventSource resumes with Last-Event-ID. All data is single-line JSON.
+ */
+public final class SseFrames implements FrameEncoder {
+
+  public static final SseFrames INSTANCE = new SseFrames();
+
+  private SseFrames() {
+  }
+
+  @Override
+  public int slot() {
+    return 1;
+  }
+
+  @Override
+  public Buffer live(String epoch, long seq, String ops) {
+    return Buffer.buffer("id: " + epoch + ":" + seq + "\nevent: json_patch\ndata: " + ops + "\n\n");
+  }
+
+  @Override
+  public Buffer snapshot(String epoch, long seq, String collection, String docsJson) {
+    return live(epoch, seq, "[{\"op\":\"add\",\"path\":\"/" + collection + "\",\"value\":" + docsJson + "}]");
+  }
+
+  @Override
+  public Buffer ready(String epoch, long seq, boolean resumed) {
+    return Buffer.buffer("id: " + epoch + ":" + seq + "\nevent: ready\ndata: "
+        + WsFrames.readyJson(epoch, seq, resumed) + "\n\n");
+  }
+
+  @Override
+  public Buffer resync(long dropped) {
+    return Buffer.buffer("event: resync\ndata: " + WsFrames.resyncJson(dropped) + "\n\n");
+  }
+
+  @Override
+  public Buffer error(String code, String message) {
+    return Buffer.buffer("event: error\ndata: " + WsFrames.errorJson(code, message) + "\n\n");
+  }
+
+  @Override
+  public Buffer finished() {
+    return Buffer.buffer("event: finished\ndata: {\"finished\":true}\n\n");
+  }
+}

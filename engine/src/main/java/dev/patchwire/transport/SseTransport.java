@@ -1,0 +1,110 @@
+package dev.patchwire.transport;
+
+import dev.patchwire.http.HttpErrors;
+import dev.patchwire.stream.Fanout;
+import dev.patchwire.stream.FrameEncoder;
+import dev.patchwire.stream.StreamSink;
+import dev.patchwire.stream.Streams;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * {@code GET /api/collections/{c}/stream/sse}: Server-Sent Events. A refused stream gets its
+ * HTTP status and JSON error body (an EventSource does not retry a non-200 answer).
+ */
+public final class SseTransport {
+
+  private static final Buffer PING = Buffer.buffer(":ping\n\n");
+  private static final Buffer PREAMBLE = Buffer.buffer("retry: 1000\n\n");
+
+  private final Streams streams;
+  private final Fanout fanout;
+  private final Set<HttpServerResponse> responses = new HashSet<>();
+
+  /** One per event loop; sends {@code :ping} to its own streams every {@code pingIntervalMillis}. */
+  public SseTransport(Vertx vertx, Streams streams, Fanout fanout, long pingIntervalMillis) {
+    this.streams = streams;
+    this.fanout = fanout;
+    vertx.setPeriodic(pingIntervalMillis, id -> {
+      for (HttpServerResponse r : responses) {
+        if (!r.writeQueueFull()) {
+          r.write(PING);
+        }
+      }
+    });
+  }
+
+  public void handle(RoutingContext ctx) {
+    StreamOpening opening = StreamOpening.read(ctx, streams, ctx.request().getHeader("Last-Event-ID"));
+    if (opening.refusal != null) {
+      StreamOpening.Refusal r = opening.refusal;
+      HttpErrors.send(ctx, r.httpStatus(), r.code(), r.message(), null);
+      return;
+    }
+    HttpServerResponse response = ctx.response()
+        .setChunked(true)
+        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+        .putHeader("Cache-Control", "no-cache")
+        .putHeader("X-Accel-Buffering", "no");
+    response.write(PREAMBLE);
+    responses.add(response);
+    fanout.open(opening.request, new SseSink(response));
+  }
+
+  private final class SseSink implements StreamSink {
+    private final HttpServerResponse response;
+
+    SseSink(HttpServerResponse response) {
+      this.response = response;
+    }
+
+    @Override
+    public FrameEncoder encoder() {
+      return SseFrames.INSTANCE;
+    }
+
+    @Override
+    public String transport() {
+      return "sse";
+    }
+
+    @Override
+    public void write(Buffer frame) {
+      if (!response.ended() && !response.closed()) {
+        response.write(frame);
+      }
+    }
+
+    @Override
+    public boolean writeQueueFull() {
+      return response.writeQueueFull();
+    }
+
+    @Override
+    public void drainHandler(Runnable onDrain) {
+      response.drainHandler(v -> onDrain.run());
+    }
+
+    @Override
+    public void closedHandler(Runnable onClosed) {
+      Runnable gone = () -> {
+        responses.remove(response);
+        onClosed.run();
+      };
+      response.closeHandler(v -> gone.run());
+      response.endHandler(v -> gone.run());
+    }
+
+    @Override
+    public void close(short code, String reason) {
+      responses.remove(response);
+      if (!response.ended() && !response.closed()) {
+        response.end();
+      }
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package dev.patchwire.transport;
+
+import dev.patchwire.msg.Position;
+import dev.patchwire.stream.Filter;
+import dev.patchwire.stream.StreamRequest;
+import dev.patchwire.stream.Streams;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Reads a stream request's parameters, the same way for both transports, and says why it is
+ * refused if it is: each refusal has its HTTP status (SSE) and its close code (WebSocket).
+ */
+final class StreamOpening {
+
+  /** A refused stream. */
+  record Refusal(int httpStatus, short closeCode, String code, String message) {
+  }
+
+  final StreamRequest request;
+  final Refusal refusal;
+
+  private StreamOpening(StreamRequest request, Refusal refusal) {
+    this.request = request;
+    this.refusal = refusal;
+  }
+
+  /**
+   * @param lastEventId SSE's Last-Event-ID header, which wins over {@code since}; null for WebSocket
+   */
+  static StreamOpening read(RoutingContext ctx, Streams streams, String lastEventId) {
+    String collection = ctx.pathParam("c");
+    if (!streams.hasCollection(collection)) {
+      return refused(404, 4404, "unknown_collection", "no collection named '" + collection + "'");
+    }
+    var where = ctx.queryParam("where");
+    Filter filter;
+    try {
+      filter = Filter.parse(where.isEmpty() ? null : where.get(0));
+    } catch (IllegalArgumentException e) {
+      return refused(400, 4400, "bad_where", e.getMessage());
+    }
+    String lag = ctx.queryParams().get("lag");
+    if (lag != null && !lag.equals("close") && !lag.equals("resync")) {
+      return refused(400, 4400, "bad_request", "lag must be 'resync' or 'close', got '" + lag + "'");
+    }
+    String since = lastEventId != null ? lastEventId : ctx.queryParams().get("since");
+    // A since that cannot be parsed is not an error: the client gets a snapshot.
+    Position position = Position.parse(since);
+    if (!streams.admit()) {
+      return refused(429, 4429, "too_many_subscribers", "the server has too many open streams; retry later");
+    }
+    return new StreamOpening(new StreamRequest(collection, filter, position, "close".equals(lag)), null);
+  }
+
+  private static StreamOpening refused(int status, int closeCode, String code, String message) {
+    return new StreamOpening(null, new Refusal(status, (short) closeCode, code, message));
+  }
+}

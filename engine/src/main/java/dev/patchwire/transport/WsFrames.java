@@ -1,0 +1,68 @@
+package dev.patchwire.transport;
+
+import dev.patchwire.json.Json;
+import dev.patchwire.stream.FrameEncoder;
+import io.vertx.core.buffer.Buffer;
+
+/** The protocol's WebSocket text frames (PROTOCOL.md 3.1), one JSON object each. */
+public final class WsFrames implements FrameEncoder {
+
+  public static final WsFrames INSTANCE = new WsFrames();
+
+  private WsFrames() {
+  }
+
+  @Override
+  public int slot() {
+    return 0;
+  }
+
+  @Override
+  public Buffer live(String epoch, long seq, String ops) {
+    return Buffer.buffer("{\"JsonPatch\":" + ops + ",\"seq\":" + seq + "}");
+  }
+
+  @Override
+  public Buffer snapshot(String epoch, long seq, String collection, String docsJson) {
+    return Buffer.buffer("{\"JsonPatch\":[{\"op\":\"add\",\"path\":\"/" + collection + "\",\"value\":"
+        + docsJson + "}],\"seq\":" + seq + ",\"epoch\":" + Json.quote(epoch) + ",\"snapshot\":true}");
+  }
+
+  @Override
+  public Buffer ready(String epoch, long seq, boolean resumed) {
+    return Buffer.buffer(readyJson(epoch, seq, resumed));
+  }
+
+  static String readyJson(String epoch, long seq, boolean resumed) {
+    return "{\"Ready\":true,\"epoch\":" + Json.quote(epoch) + ",\"seq\":" + seq + ",\"resumed\":"
+        + resumed + "}";
+  }
+
+  @Override
+  public Buffer resync(long dropped) {
+    return Buffer.buffer("{\"Resync\":" + resyncJson(dropped) + "}");
+  }
+
+  static String resyncJson(long dropped) {
+    return "{\"reason\":\"lagged\",\"dropped\":" + dropped + "}";
+  }
+
+  @Override
+  public Buffer error(String code, String message) {
+    return Buffer.buffer("{\"error\":" + errorJson(code, message) + "}");
+  }
+
+  /** The error frame as text, for a socket refused before any subscription exists. */
+  static String errorJsonFrame(String code, String message) {
+    return "{\"error\":" + errorJson(code, message) + "}";
+  }
+
+  static String errorJson(String code, String message) {
+    return "{\"code\":" + Json.quote(code) + ",\"message\":" + Json.quote(message) + "}";
+  }
+
+  @Override
+  public Buffer finished() {
+    return Buffer.buffer("{\"finished\":true}");
+  }
+}
