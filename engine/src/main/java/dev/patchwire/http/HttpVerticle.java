@@ -7,6 +7,7 @@ import dev.patchwire.transport.SseTransport;
 import dev.patchwire.transport.WebSocketTransport;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
@@ -62,6 +63,11 @@ public final class HttpVerticle extends VerticleBase {
     router.put(docs + "/:id").handler(body).handler(rest::put);
     router.patch(docs + "/:id").handler(body).handler(rest::patch);
     router.delete(docs + "/:id").handler(rest::delete);
+    // ".../docs/" names a document by an empty id: say so rather than "method not allowed".
+    for (var method : List.of(HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE)) {
+      router.route(method, docs + "/").handler(ctx ->
+          errorOr(ctx, 400, "bad_id", "a document id must not be empty"));
+    }
     router.get("/api/collections/:c/stream/ws").handler(ws::handle);
     router.get("/api/collections/:c/stream/sse").handler(sse::handle);
     router.get("/api/collections").handler(ctx -> ctx.json(

@@ -180,7 +180,8 @@ public final class EngineOptions {
   public int maxSubscribers() { return maxSubscribers; }
   public boolean kanban() { return kanban; }
   public boolean seedDemo() { return seedDemo; }
-  public Map<String, Path> collections() { return Map.copyOf(collections); }
+  /** Extra collections; a null value means no schema. */
+  public Map<String, Path> collections() { return java.util.Collections.unmodifiableMap(collections); }
 
   /** Names of the extra collections in the order they were added. */
   public List<String> collectionNames() { return new ArrayList<>(collections.keySet()); }

@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A running engine: the store and its single writer, the MsgStore, and one HTTP verticle
@@ -70,20 +72,23 @@ public final class PatchwireServer {
   private record Http(List<String> ids, int port) {
   }
 
-  /** One instance first, to learn the port when 0 was asked for, then one per remaining loop. */
+  /** Tells engines sharing one Vertx apart when each asks for a random port. */
+  private static final AtomicInteger RANDOM_PORT_KEYS = new AtomicInteger();
+
+  /**
+   * One HTTP verticle per event loop, all on one port. Port 0 becomes a negative port, which is
+   * Vert.x's way of letting several instances share one random port.
+   */
   private static Future<Http> deployHttp(Vertx vertx, EngineOptions options, DocumentStore store,
       Streams streams, List<String> names) {
-    int loops = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
-    HttpVerticle first = verticle(options, store, streams, names, options.port());
-    return vertx.deployVerticle(first).compose(firstId -> {
-      int port = first.actualPort();
-      if (loops <= 1) {
-        return Future.succeededFuture(new Http(List.of(firstId), port));
-      }
-      return vertx.deployVerticle(() -> verticle(options, store, streams, names, port),
-              new DeploymentOptions().setInstances(loops - 1))
-          .map(restId -> new Http(List.of(firstId, restId), port));
-    });
+    int bindPort = options.port() == 0 ? -RANDOM_PORT_KEYS.incrementAndGet() : options.port();
+    List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
+    return vertx.deployVerticle(() -> {
+          HttpVerticle v = verticle(options, store, streams, names, bindPort);
+          instances.add(v);
+          return v;
+        }, new DeploymentOptions().setInstances(VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE))
+        .map(id -> new Http(List.of(id), instances.get(0).actualPort()));
   }
 
   private static HttpVerticle verticle(EngineOptions o, DocumentStore store, Streams streams,

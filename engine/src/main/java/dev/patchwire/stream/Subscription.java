@@ -78,6 +78,9 @@ public final class Subscription {
       History.Replay replay = streams.history().since(since.seq());
       if (replay != null) {
         for (Change change : replay.changes()) {
+          if (!change.collection().equals(request.collection())) {
+            continue;
+          }
           Delivery d = Delivery.of(request.filter(), change);
           if (d != Delivery.NONE) {
             sink.write(sink.encoder().live(streams.epoch(), change.seq(), d.ops(change)));
