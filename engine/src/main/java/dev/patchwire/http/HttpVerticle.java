@@ -5,6 +5,8 @@ import dev.patchwire.stream.Fanout;
 import dev.patchwire.stream.Streams;
 import dev.patchwire.transport.SseTransport;
 import dev.patchwire.transport.WebSocketTransport;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
@@ -16,6 +18,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -25,34 +28,33 @@ import java.util.concurrent.TimeUnit;
  */
 public final class HttpVerticle extends VerticleBase {
 
-  private final DocumentStore store;
-  private final Streams streams;
-  private final String host;
-  private final int port;
-  private final long maxBodyBytes;
-  private final long pingMillis;
-  private final long ssePingMillis;
-  private final List<String> collections;
+  /** Where and how to listen. {@code port} may be negative: a random port shared by instances. */
+  public record Settings(String host, int port, long maxBodyBytes, long pingMillis, long ssePingMillis) {
+  }
+
+  /** What every instance shares: the store, the streams, the meters. */
+  public record Shared(DocumentStore store, Streams streams, List<String> collections,
+      PrometheusMeterRegistry registry, Timer writeTimer) {
+  }
+
+  private final Settings settings;
+  private final Shared shared;
   private HttpServer server;
 
-  public HttpVerticle(DocumentStore store, Streams streams, List<String> collections, String host,
-      int port, long maxBodyBytes, long pingMillis, long ssePingMillis) {
-    this.store = store;
-    this.streams = streams;
-    this.collections = List.copyOf(collections);
-    this.host = host;
-    this.port = port;
-    this.maxBodyBytes = maxBodyBytes;
-    this.pingMillis = pingMillis;
-    this.ssePingMillis = ssePingMillis;
+  public HttpVerticle(Settings settings, Shared shared) {
+    this.settings = settings;
+    this.shared = shared;
   }
 
   @Override
   public Future<?> start() {
+    DocumentStore store = shared.store();
+    Streams streams = shared.streams();
+    long maxBodyBytes = settings.maxBodyBytes();
     Fanout fanout = new Fanout(context, streams);
-    RestApi rest = new RestApi(store);
-    WebSocketTransport ws = new WebSocketTransport(vertx, streams, fanout, pingMillis);
-    SseTransport sse = new SseTransport(vertx, streams, fanout, ssePingMillis);
+    RestApi rest = new RestApi(store, shared.writeTimer());
+    WebSocketTransport ws = new WebSocketTransport(vertx, streams, fanout, settings.pingMillis());
+    SseTransport sse = new SseTransport(vertx, streams, fanout, settings.ssePingMillis());
 
     Router router = Router.router(vertx);
     String docs = "/api/collections/:c/docs";
@@ -71,9 +73,10 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/api/collections/:c/stream/ws").handler(ws::handle);
     router.get("/api/collections/:c/stream/sse").handler(sse::handle);
     router.get("/api/collections").handler(ctx -> ctx.json(
-        new JsonObject().put("collections", new JsonArray(collections))));
+        new JsonObject().put("collections", new JsonArray(shared.collections()))));
     router.get("/api/stats").handler(ctx -> ctx.json(streams.stats()));
     router.get("/health").handler(this::health);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(shared.registry()));
     router.get("/*").handler(StaticHandler.create("webroot"));
 
     router.errorHandler(400, ctx -> errorOr(ctx, 400, "bad_request", "the request is malformed"));
@@ -90,8 +93,8 @@ public final class HttpVerticle extends VerticleBase {
     });
 
     server = vertx.createHttpServer(new HttpServerOptions()
-        .setHost(host)
-        .setPort(port)
+        .setHost(settings.host())
+        .setPort(settings.port())
         .setMaxWebSocketFrameSize(1 << 20)
         .setMaxWebSocketMessageSize(1 << 20));
     return fanout.listen()
@@ -110,13 +113,14 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private void health(RoutingContext ctx) {
+    DocumentStore store = shared.store();
     long asked = System.nanoTime();
     store.ping().onComplete(ar -> {
       JsonObject status = new JsonObject()
           .put("status", ar.succeeded() ? "UP" : "DOWN")
           .put("database", ar.succeeded() ? "UP" : "DOWN")
           .put("eventLoopMillis", (System.nanoTime() - asked) / 1_000_000.0)
-          .put("subscribers", streams.openCount())
+          .put("subscribers", shared.streams().openCount())
           .put("seq", store.committedSeq())
           .put("epoch", store.epoch());
       ctx.response().setStatusCode(ar.succeeded() ? 200 : 503);

@@ -9,10 +9,12 @@ import dev.patchwire.store.Write;
 import dev.patchwire.store.WriteRejected;
 import dev.patchwire.store.WriteResult;
 import dev.patchwire.stream.Filter;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The document API of PROTOCOL.md section 2. It checks the request (collection, id, media type,
@@ -25,9 +27,11 @@ public final class RestApi {
   static final int MAX_ID_CODE_POINTS = 256;
 
   private final DocumentStore store;
+  private final Timer writeTimer;
 
-  public RestApi(DocumentStore store) {
+  public RestApi(DocumentStore store, Timer writeTimer) {
     this.store = store;
+    this.writeTimer = writeTimer;
   }
 
   public void create(RoutingContext ctx) {
@@ -206,7 +210,9 @@ public final class RestApi {
   // --- answers
 
   private void answer(RoutingContext ctx, Future<WriteResult> write) {
+    long started = System.nanoTime();
     onLoop(ctx, write, r -> {
+      writeTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
       if (r.outcome() == WriteResult.Outcome.DELETED) {
         ctx.response().putHeader(SEQ_HEADER, position(r.seq())).setStatusCode(204).end();
         return;

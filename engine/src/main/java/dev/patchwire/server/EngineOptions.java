@@ -1,6 +1,7 @@
 package dev.patchwire.server;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +24,9 @@ public final class EngineOptions {
   public static final long DEFAULT_PING_INTERVAL_MILLIS = 30_000;
   public static final long DEFAULT_SSE_PING_INTERVAL_MILLIS = 15_000;
   public static final int DEFAULT_MAX_SUBSCRIBERS = 50_000;
+  public static final Duration DEFAULT_LOG_RETENTION_AGE = Duration.ofDays(7);
+  public static final long DEFAULT_LOG_RETENTION_BYTES = 256L << 20;
+  public static final long DEFAULT_LOG_COMPACT_INTERVAL_MILLIS = 60_000;
 
   /** Collection names are path segments and SQL values: keep them plain. */
   public static final Pattern COLLECTION_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
@@ -36,6 +40,9 @@ public final class EngineOptions {
   private long pingIntervalMillis = DEFAULT_PING_INTERVAL_MILLIS;
   private long ssePingIntervalMillis = DEFAULT_SSE_PING_INTERVAL_MILLIS;
   private int maxSubscribers = DEFAULT_MAX_SUBSCRIBERS;
+  private Duration logRetentionAge = DEFAULT_LOG_RETENTION_AGE;
+  private long logRetentionBytes = DEFAULT_LOG_RETENTION_BYTES;
+  private long logCompactIntervalMillis = DEFAULT_LOG_COMPACT_INTERVAL_MILLIS;
   private boolean kanban = true;
   private boolean seedDemo = true;
   /** Extra collections: name to schema file, or to null for "any JSON object". */
@@ -54,6 +61,9 @@ public final class EngineOptions {
     pingIntervalMillis = other.pingIntervalMillis;
     ssePingIntervalMillis = other.ssePingIntervalMillis;
     maxSubscribers = other.maxSubscribers;
+    logRetentionAge = other.logRetentionAge;
+    logRetentionBytes = other.logRetentionBytes;
+    logCompactIntervalMillis = other.logCompactIntervalMillis;
     kanban = other.kanban;
     seedDemo = other.seedDemo;
     collections.putAll(other.collections);
@@ -70,6 +80,9 @@ public final class EngineOptions {
       "  --ping-interval MS             WebSocket ping period (default 30000)",
       "  --sse-ping-interval MS         SSE ':ping' comment period (default 15000)",
       "  --max-subscribers N            open streams before new ones get 4429/429 (default 50000)",
+      "  --log-retention LIMITS         change-log retention: an age (90s, 30min, 12h, 7d) and/or a size,",
+      "                                 comma-separated; the stricter wins (default 7d,256m)",
+      "  --log-compact-interval MS      how often old change-log rows are removed (default 60000)",
       "  --collection NAME[=SCHEMA]     add a collection, optionally with a JSON Schema file (repeatable)",
       "  --no-kanban                    do not create the kanban collections projects and tasks",
       "  --no-seed                      do not seed an empty database with the demo project",
@@ -92,7 +105,7 @@ public final class EngineOptions {
         case "--no-seed" -> o.setSeedDemo(false);
         case "--host", "--port", "--data", "--history-bytes", "--max-body-bytes",
             "--subscriber-buffer-bytes", "--ping-interval", "--sse-ping-interval",
-            "--max-subscribers" -> {
+            "--max-subscribers", "--log-retention", "--log-compact-interval" -> {
           if (value == null) {
             if (i + 1 >= args.length) {
               throw new IllegalArgumentException(flag + " needs a value");
@@ -131,6 +144,8 @@ public final class EngineOptions {
       case "--ping-interval" -> setPingIntervalMillis(parseSize(flag, value));
       case "--sse-ping-interval" -> setSsePingIntervalMillis(parseSize(flag, value));
       case "--max-subscribers" -> setMaxSubscribers(parseInt(flag, value));
+      case "--log-retention" -> setLogRetention(value);
+      case "--log-compact-interval" -> setLogCompactIntervalMillis(parseSize(flag, value));
       default -> throw new IllegalStateException(flag);
     }
   }
@@ -178,6 +193,9 @@ public final class EngineOptions {
   public long pingIntervalMillis() { return pingIntervalMillis; }
   public long ssePingIntervalMillis() { return ssePingIntervalMillis; }
   public int maxSubscribers() { return maxSubscribers; }
+  public Duration logRetentionAge() { return logRetentionAge; }
+  public long logRetentionBytes() { return logRetentionBytes; }
+  public long logCompactIntervalMillis() { return logCompactIntervalMillis; }
   public boolean kanban() { return kanban; }
   public boolean seedDemo() { return seedDemo; }
   /** Extra collections; a null value means no schema. */
@@ -231,6 +249,56 @@ public final class EngineOptions {
 
   public EngineOptions setMaxSubscribers(int max) {
     this.maxSubscribers = (int) positive("max subscribers", max);
+    return this;
+  }
+
+  /**
+   * Change-log retention from text such as {@code 7d}, {@code 256m} or {@code 12h,1g}: each part
+   * is an age (s, min, h, d) or a size (bytes, k, m, g). A part not given keeps its default.
+   */
+  public EngineOptions setLogRetention(String spec) {
+    for (String part : spec.split(",")) {
+      String p = part.trim().toLowerCase();
+      Duration age = parseAge(p);
+      if (age != null) {
+        setLogRetentionAge(age);
+      } else {
+        setLogRetentionBytes(parseSize("--log-retention", p));
+      }
+    }
+    return this;
+  }
+
+  private static Duration parseAge(String p) {
+    String[][] units = {{"min", "60"}, {"s", "1"}, {"h", "3600"}, {"d", "86400"}};
+    for (String[] u : units) {
+      if (p.endsWith(u[0]) && p.length() > u[0].length()) {
+        try {
+          return Duration.ofSeconds(Math.multiplyExact(
+              Long.parseLong(p.substring(0, p.length() - u[0].length())), Long.parseLong(u[1])));
+        } catch (NumberFormatException | ArithmeticException e) {
+          throw new IllegalArgumentException("--log-retention: bad age '" + p + "'");
+        }
+      }
+    }
+    return null;
+  }
+
+  public EngineOptions setLogRetentionAge(Duration age) {
+    if (age.isNegative() || age.isZero()) {
+      throw new IllegalArgumentException("log retention age must be positive, got " + age);
+    }
+    this.logRetentionAge = age;
+    return this;
+  }
+
+  public EngineOptions setLogRetentionBytes(long bytes) {
+    this.logRetentionBytes = positive("log retention bytes", bytes);
+    return this;
+  }
+
+  public EngineOptions setLogCompactIntervalMillis(long millis) {
+    this.logCompactIntervalMillis = positive("log compact interval", millis);
     return this;
   }
 

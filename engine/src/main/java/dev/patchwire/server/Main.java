@@ -6,6 +6,10 @@ import java.util.concurrent.TimeUnit;
 /** {@code java -jar patchwire.jar [flags]}: starts the engine and stops it cleanly on SIGTERM. */
 public final class Main {
 
+  /** Held here: JUL keeps loggers weakly, and a collected one forgets its level. */
+  private static final java.util.logging.Logger MICROMETER_LOG =
+      java.util.logging.Logger.getLogger("io.micrometer.core.instrument");
+
   private Main() {
   }
 
@@ -24,10 +28,14 @@ public final class Main {
       return;
     }
 
-    Vertx vertx = Vertx.vertx();
+    // Vert.x registers its per-consumer event-bus gauges once per event loop; Micrometer warns
+    // about the (harmless) duplicates at start-up. Keep real warnings, drop that one.
+    MICROMETER_LOG.setLevel(java.util.logging.Level.SEVERE);
+    var registry = EngineMetrics.newRegistry();
+    Vertx vertx = EngineMetrics.vertx(registry);
     PatchwireServer server;
     try {
-      server = PatchwireServer.start(vertx, options)
+      server = PatchwireServer.start(vertx, options, registry)
           .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;

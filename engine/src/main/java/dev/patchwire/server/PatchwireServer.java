@@ -6,6 +6,8 @@ import dev.patchwire.msg.MsgStore;
 import dev.patchwire.store.CollectionSpec;
 import dev.patchwire.store.DocumentStore;
 import dev.patchwire.stream.Streams;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -47,13 +49,20 @@ public final class PatchwireServer {
 
   /** Opens the database, then serves HTTP; fails if either cannot start. */
   public static Future<PatchwireServer> start(Vertx vertx, EngineOptions options) {
+    return start(vertx, options, EngineMetrics.newRegistry());
+  }
+
+  /** Like {@link #start(Vertx, EngineOptions)}, with the registry that {@code GET /metrics} serves. */
+  public static Future<PatchwireServer> start(Vertx vertx, EngineOptions options,
+      PrometheusMeterRegistry registry) {
     Map<String, CollectionSpec> specs;
     try {
       specs = collections(options);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    DocumentStore store = new DocumentStore(options.dataDir(), specs);
+    DocumentStore store = new DocumentStore(options.dataDir(), specs, new DocumentStore.Retention(
+        options.logRetentionAge(), options.logRetentionBytes(), options.logCompactIntervalMillis()));
     return vertx.deployVerticle(store).compose(storeId -> {
       MsgStore msgStore = new MsgStore(vertx, options.historyBytes(), store.committedSeq());
       store.publishTo(msgStore::push);
@@ -61,9 +70,11 @@ public final class PatchwireServer {
           options.maxSubscribers());
       Future<Void> seeded = options.kanban() && options.seedDemo()
           ? Kanban.seedIfEmpty(store) : Future.succeededFuture();
-      List<String> names = new ArrayList<>(specs.keySet());
+      Timer writeTimer = EngineMetrics.bind(registry, streams, msgStore, store);
+      HttpVerticle.Shared shared = new HttpVerticle.Shared(store, streams,
+          new ArrayList<>(specs.keySet()), registry, writeTimer);
       return seeded
-          .compose(v -> deployHttp(vertx, options, store, streams, names))
+          .compose(v -> deployHttp(vertx, options, shared))
           .map(http -> new PatchwireServer(vertx, store, streams, storeId, http.ids, http.port))
           .recover(e -> vertx.undeploy(storeId).transform(x -> Future.failedFuture(e)));
     });
@@ -79,22 +90,17 @@ public final class PatchwireServer {
    * One HTTP verticle per event loop, all on one port. Port 0 becomes a negative port, which is
    * Vert.x's way of letting several instances share one random port.
    */
-  private static Future<Http> deployHttp(Vertx vertx, EngineOptions options, DocumentStore store,
-      Streams streams, List<String> names) {
-    int bindPort = options.port() == 0 ? -RANDOM_PORT_KEYS.incrementAndGet() : options.port();
+  private static Future<Http> deployHttp(Vertx vertx, EngineOptions o, HttpVerticle.Shared shared) {
+    int bindPort = o.port() == 0 ? -RANDOM_PORT_KEYS.incrementAndGet() : o.port();
+    HttpVerticle.Settings settings = new HttpVerticle.Settings(o.host(), bindPort, o.maxBodyBytes(),
+        o.pingIntervalMillis(), o.ssePingIntervalMillis());
     List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
-          HttpVerticle v = verticle(options, store, streams, names, bindPort);
+          HttpVerticle v = new HttpVerticle(settings, shared);
           instances.add(v);
           return v;
         }, new DeploymentOptions().setInstances(VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE))
         .map(id -> new Http(List.of(id), instances.get(0).actualPort()));
-  }
-
-  private static HttpVerticle verticle(EngineOptions o, DocumentStore store, Streams streams,
-      List<String> names, int port) {
-    return new HttpVerticle(store, streams, names, o.host(), port, o.maxBodyBytes(),
-        o.pingIntervalMillis(), o.ssePingIntervalMillis());
   }
 
   private static Map<String, CollectionSpec> collections(EngineOptions options) {

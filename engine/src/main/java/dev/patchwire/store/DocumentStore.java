@@ -21,6 +21,7 @@ import io.vertx.sqlclient.Tuple;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -68,9 +69,16 @@ public final class DocumentStore extends VerticleBase {
   private record Queued(Write write, Promise<WriteResult> promise) {
   }
 
-  public DocumentStore(Path dataDir, Map<String, CollectionSpec> collections) {
+  private final Retention retention;
+
+  /** How much of the change log to keep, and how often to trim it. */
+  public record Retention(Duration maxAge, long maxBytes, long compactEveryMillis) {
+  }
+
+  public DocumentStore(Path dataDir, Map<String, CollectionSpec> collections, Retention retention) {
     this.dataDir = dataDir;
     this.collections = Map.copyOf(collections);
+    this.retention = retention;
   }
 
   @Override
@@ -88,10 +96,7 @@ public final class DocumentStore extends VerticleBase {
         .compose(r -> conn.query("CREATE TABLE IF NOT EXISTS pw_docs ("
             + " coll VARCHAR(64) NOT NULL, id VARCHAR(1024) NOT NULL, body JSON NOT NULL,"
             + " seq BIGINT NOT NULL, PRIMARY KEY (coll, id))").execute())
-        .compose(r -> conn.query("CREATE TABLE IF NOT EXISTS pw_changes ("
-            + " seq BIGINT PRIMARY KEY, coll VARCHAR(64) NOT NULL, doc_id VARCHAR(1024) NOT NULL,"
-            + " kind VARCHAR(8) NOT NULL, patch JSON, committed_at TIMESTAMP WITH TIME ZONE NOT NULL)")
-            .execute())
+        .compose(r -> conn.query(ChangeLog.CREATE_TABLE).execute())
         .compose(r -> conn.query("SELECT v FROM pw_meta WHERE k = 'epoch'").execute())
         .compose(rows -> {
           if (rows.iterator().hasNext()) {
@@ -107,7 +112,27 @@ public final class DocumentStore extends VerticleBase {
           lastSeq = rows.iterator().next().getLong(0);
           committedSeq = lastSeq;
           return null;
-        }));
+        }))
+        .onSuccess(v -> {
+          compactLog();
+          vertx.setPeriodic(retention.compactEveryMillis(), id -> compactLog());
+        });
+  }
+
+  private void compactLog() {
+    ChangeLog.compact(pool, retention.maxAge(), retention.maxBytes())
+        .onFailure(e -> System.getLogger(DocumentStore.class.getName())
+            .log(System.Logger.Level.WARNING, "change-log compaction failed", e));
+  }
+
+  /** The changes of a collection after {@code seq}, from the durable log; see {@link ChangeLog#since}. */
+  public Future<ChangeLog.Replay> changesSince(String collection, long seq) {
+    return ChangeLog.since(pool, collection, seq);
+  }
+
+  /** Removes change-log rows past the retention now; the count removed. */
+  public Future<Long> compactNow() {
+    return ChangeLog.compact(pool, retention.maxAge(), retention.maxBytes());
   }
 
   @Override
@@ -241,32 +266,30 @@ public final class DocumentStore extends VerticleBase {
 
     Change change;
     Future<RowSet<Row>> docWrite;
-    String changePatch;
+    String opsJson = null;
     WriteResult result;
     if (before == null) {
       change = new Change(seq, spec.name(), id, null, after, afterJson, 0, null);
       docWrite = conn.preparedQuery("INSERT INTO pw_docs (coll, id, body, seq) VALUES (?, ?, ? FORMAT JSON, ?)")
           .execute(Tuple.of(spec.name(), id, afterJson, seq));
-      changePatch = afterJson;
       result = new WriteResult(WriteResult.Outcome.CREATED, after, seq, seq);
     } else if (after == null) {
       change = new Change(seq, spec.name(), id, before, null, null, beforeJson.length(), null);
       docWrite = conn.preparedQuery("DELETE FROM pw_docs WHERE coll = ? AND id = ?")
           .execute(Tuple.of(spec.name(), id));
-      changePatch = null;
       result = new WriteResult(WriteResult.Outcome.DELETED, null, seq, version);
     } else {
       ArrayNode ops = Patches.diff(before, after);
+      opsJson = Json.write(ops);
       change = new Change(seq, spec.name(), id, before, after, afterJson, beforeJson.length(), ops);
       docWrite = conn.preparedQuery("UPDATE pw_docs SET body = ? FORMAT JSON, seq = ? WHERE coll = ? AND id = ?")
           .execute(Tuple.of(afterJson, seq, spec.name(), id));
-      changePatch = Json.write(ops);
       result = new WriteResult(WriteResult.Outcome.UPDATED, after, seq, seq);
     }
+    String finalAfterJson = afterJson;
+    String finalOpsJson = opsJson;
     return docWrite
-        .compose(r -> conn.preparedQuery("INSERT INTO pw_changes (seq, coll, doc_id, kind, patch, committed_at)"
-                + " VALUES (?, ?, ?, ?, ? FORMAT JSON, CURRENT_TIMESTAMP)")
-            .execute(Tuple.of(seq, spec.name(), id, change.kind().name(), changePatch)))
+        .compose(r -> ChangeLog.insert(conn, change, finalAfterJson, finalOpsJson))
         .map(r -> {
           committed[0] = change;
           return result;

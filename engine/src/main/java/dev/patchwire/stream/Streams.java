@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Engine-wide side of the streams: what every subscription needs (store, history, epoch,
@@ -33,6 +34,7 @@ public final class Streams {
   private final AtomicLong drops = new AtomicLong();
   private final AtomicLong resyncs = new AtomicLong();
   private final AtomicLong lagCloses = new AtomicLong();
+  private final LongAdder deliveries = new LongAdder();
 
   public Streams(DocumentStore store, MsgStore msgStore, long budget, int maxSubscribers) {
     this.store = store;
@@ -77,8 +79,16 @@ public final class Streams {
   void countDrops(long n) { drops.addAndGet(n); }
   void countResync() { resyncs.incrementAndGet(); }
   void countLagClose() { lagCloses.incrementAndGet(); }
+  void countDelivery() { deliveries.increment(); }
 
   public long openCount() { return open.size(); }
+
+  /** Open streams of one transport, "ws" or "sse". */
+  public long openCount(String transport) {
+    return open.values().stream().filter(s -> s.transport().equals(transport)).count();
+  }
+
+  public long deliveries() { return deliveries.sum(); }
   public long drops() { return drops.get(); }
   public long resyncs() { return resyncs.get(); }
   public long lagCloses() { return lagCloses.get(); }
@@ -125,6 +135,7 @@ public final class Streams {
             .put("ws", ws)
             .put("sse", open.size() - ws)
             .put("pushed", msgStore.pushed())
+            .put("deliveries", deliveries.sum())
             .put("drops", drops.get())
             .put("resyncs", resyncs.get())
             .put("lagCloses", lagCloses.get()));

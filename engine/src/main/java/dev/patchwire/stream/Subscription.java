@@ -2,11 +2,13 @@ package dev.patchwire.stream;
 
 import dev.patchwire.msg.Change;
 import dev.patchwire.msg.History;
+import dev.patchwire.msg.Position;
 import dev.patchwire.json.Json;
 import dev.patchwire.store.Snapshot;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayDeque;
+import java.util.List;
 
 /**
  * One subscriber's stream: start (snapshot or replay), Ready, then live patches, with a bounded
@@ -70,29 +72,53 @@ public final class Subscription {
   public long droppedTotal() { return droppedTotal; }
   public long resyncs() { return resyncs; }
 
-  /** Joins the fan-out, then sends the start. Call on the fan-out's context. */
+  /**
+   * Joins the fan-out, then sends the start: a replay when {@code since} is in this epoch and the
+   * history (memory, else the durable change log) still holds everything after it, otherwise a
+   * snapshot. Call on the fan-out's context.
+   */
   void start() {
     fanout.add(this);
-    var since = request.since();
-    if (since != null && since.epoch().equals(streams.epoch())) {
-      History.Replay replay = streams.history().since(since.seq());
-      if (replay != null) {
-        for (Change change : replay.changes()) {
-          if (!change.collection().equals(request.collection())) {
-            continue;
+    Position since = request.since();
+    if (since == null || !since.epoch().equals(streams.epoch())) {
+      sendSnapshot(true);
+      return;
+    }
+    History.Replay replay = streams.history().since(since.seq());
+    if (replay != null) {
+      resume(replay.changes(), replay.headSeq());
+      return;
+    }
+    streams.store().changesSince(request.collection(), since.seq())
+        .onComplete(ar -> context.runOnContext(v -> {
+          if (state == State.CLOSED) {
+            return;
           }
-          Delivery d = Delivery.of(request.filter(), change);
-          if (d != Delivery.NONE) {
-            sink.write(sink.encoder().live(streams.epoch(), change.seq(), d.ops(change)));
+          if (ar.succeeded() && ar.result().changes() != null) {
+            resume(ar.result().changes(), ar.result().headSeq());
+          } else {
+            if (ar.failed()) {
+              streams.log().log(System.Logger.Level.WARNING, "change-log replay failed", ar.cause());
+            }
+            sendSnapshot(true);
           }
-        }
-        lastSeq = replay.headSeq();
-        sink.write(sink.encoder().ready(streams.epoch(), lastSeq, true));
-        goLive();
-        return;
+        }));
+  }
+
+  /** Sends the missed changes of this stream, Ready, then whatever arrived live meanwhile. */
+  private void resume(List<Change> changes, long headSeq) {
+    for (Change change : changes) {
+      if (!change.collection().equals(request.collection())) {
+        continue;
+      }
+      Delivery d = Delivery.of(request.filter(), change);
+      if (d != Delivery.NONE) {
+        deliver(sink.encoder().live(streams.epoch(), change.seq(), d.ops(change)));
       }
     }
-    sendSnapshot(true);
+    lastSeq = headSeq;
+    sink.write(sink.encoder().ready(streams.epoch(), lastSeq, true));
+    goLive();
   }
 
   /** A live frame from the fan-out, already encoded for this transport. */
@@ -186,7 +212,7 @@ public final class Subscription {
 
   private void enqueue(Buffer frame) {
     if (outbox.isEmpty() && !sink.writeQueueFull()) {
-      sink.write(frame);
+      deliver(frame);
       return;
     }
     if (heldBytes + frame.length() > streams.budget()) {
@@ -196,6 +222,11 @@ public final class Subscription {
     }
     outbox.add(frame);
     hold(frame.length());
+  }
+
+  private void deliver(Buffer frame) {
+    sink.write(frame);
+    streams.countDelivery();
   }
 
   private void hold(long bytes) {
@@ -210,7 +241,7 @@ public final class Subscription {
       Buffer next;
       while (!sink.writeQueueFull() && (next = outbox.poll()) != null) {
         heldBytes -= next.length();
-        sink.write(next);
+        deliver(next);
       }
     } else if (state == State.LAGGED) {
       resync();

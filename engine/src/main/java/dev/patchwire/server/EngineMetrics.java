@@ -1,0 +1,72 @@
+package dev.patchwire.server;
+
+import dev.patchwire.msg.History;
+import dev.patchwire.msg.MsgStore;
+import dev.patchwire.store.DocumentStore;
+import dev.patchwire.stream.Streams;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+
+/**
+ * The engine's Prometheus meters, served at {@code GET /metrics}: open subscribers by transport,
+ * messages pushed, deliveries, drops, resyncs, history size, write latency; plus Vert.x's own
+ * (HTTP, event bus, pool) when the Vertx was built by {@link #vertx}.
+ */
+public final class EngineMetrics {
+
+  private EngineMetrics() {
+  }
+
+  public static PrometheusMeterRegistry newRegistry() {
+    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  }
+
+  /** A Vertx that reports its own metrics into {@code registry}. */
+  public static Vertx vertx(PrometheusMeterRegistry registry) {
+    return Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+            .setEnabled(true)
+            // the embedded database has no network client to measure; writes have their own timer
+            .addDisabledMetricsCategory("sql")
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+  }
+
+  /** Registers the engine's meters; returns the write-latency timer for the HTTP layer. */
+  static Timer bind(PrometheusMeterRegistry r, Streams streams, MsgStore msgStore, DocumentStore store) {
+    Gauge.builder("patchwire_subscribers", streams, s -> s.openCount("ws"))
+        .description("open stream subscribers").tag("transport", "ws").register(r);
+    Gauge.builder("patchwire_subscribers", streams, s -> s.openCount("sse"))
+        .description("open stream subscribers").tag("transport", "sse").register(r);
+    FunctionCounter.builder("patchwire_messages_pushed", msgStore, MsgStore::pushed)
+        .description("committed changes pushed to the MsgStore").register(r);
+    FunctionCounter.builder("patchwire_deliveries", streams, Streams::deliveries)
+        .description("live and replayed patch frames handed to sockets").register(r);
+    FunctionCounter.builder("patchwire_drops", streams, Streams::drops)
+        .description("live messages dropped for lagging subscribers").register(r);
+    FunctionCounter.builder("patchwire_resyncs", streams, Streams::resyncs)
+        .description("resyncs of lagging subscribers").register(r);
+    FunctionCounter.builder("patchwire_lag_closes", streams, Streams::lagCloses)
+        .description("lagging subscribers closed with 4008 (lag=close)").register(r);
+    History h = msgStore.history();
+    Gauge.builder("patchwire_history_bytes", h, History::bytes)
+        .description("bytes held by the in-memory history").register(r);
+    Gauge.builder("patchwire_history_entries", h, History::size)
+        .description("changes held by the in-memory history").register(r);
+    Gauge.builder("patchwire_seq", store, DocumentStore::committedSeq)
+        .description("seq of the newest committed change").register(r);
+    return Timer.builder("patchwire_write")
+        .description("time from a write request to its answer")
+        .publishPercentiles(0.5, 0.9, 0.99)
+        .register(r);
+  }
+}
