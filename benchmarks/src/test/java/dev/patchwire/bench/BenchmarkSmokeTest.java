@@ -1,0 +1,101 @@
+package dev.patchwire.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Keeps every benchmark compiling and running: each JMH benchmark for a tenth of a second in this
+ * JVM, and a small load run against the engine jar. Correctness only (the benchmarks check their
+ * own delivery counts); no timing is asserted here.
+ */
+class BenchmarkSmokeTest {
+
+  private static ChainedOptionsBuilder tiny(Class<?> benchmark) {
+    return new OptionsBuilder()
+        .include(benchmark.getName() + "\\.")
+        .forks(0)
+        .warmupIterations(0)
+        .measurementIterations(1)
+        .measurementTime(TimeValue.milliseconds(100))
+        .shouldFailOnError(true);
+  }
+
+  private static void runs(ChainedOptionsBuilder options, int expectedRuns) throws Exception {
+    Collection<RunResult> results = new Runner(options.build()).run();
+    assertEquals(expectedRuns, results.size());
+    for (RunResult r : results) {
+      assertTrue(r.getPrimaryResult().getScore() > 0, r.getParams().getBenchmark());
+    }
+  }
+
+  @Test
+  @DisplayName("MsgStore push runs with 0, 1 and 100 subscribers and delivers every frame")
+  void msgStorePush() throws Exception {
+    runs(tiny(MsgStorePushBenchmark.class).param("subscribers", "0", "1", "100")
+        .param("historyBytes", "65536"), 3);
+  }
+
+  @Test
+  @DisplayName("the fan-out and both naive baselines deliver every frame")
+  void fanout() throws Exception {
+    runs(tiny(FanoutBenchmark.class).param("filter", "project"), 3);
+  }
+
+  @Test
+  @DisplayName("a snapshot of a small board is built and serialized")
+  void snapshot() throws Exception {
+    runs(tiny(SnapshotBenchmark.class).param("tasks", "200"), 2);
+  }
+
+  @Test
+  @DisplayName("zjsonpatch diff and apply run")
+  void patches() throws Exception {
+    runs(tiny(PatchBenchmark.class), 4);
+  }
+
+  @Test
+  @DisplayName("the H2 write path runs")
+  void writes() throws Exception {
+    runs(tiny(WriteBenchmark.class), 3);
+  }
+
+  @Test
+  @DisplayName("a load run of 20 subscribers x 20 writes/s loses and doubles nothing")
+  void loadRun() throws Exception {
+    Path jar = Path.of(System.getProperty("patchwire.engineJar", "../engine/target/patchwire.jar"));
+    assertTrue(Files.exists(jar), "build the engine first: " + jar);
+    LoadRun.Options options = LoadRun.Options.parse("--spawn", "--jar", jar.toString(),
+        "--clients", "20", "--rate", "20", "--warmup", "1", "--duration", "2", "--drain", "10",
+        "--label", "smoke");
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    LoadRun.Result r = new LoadRun(options, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+    r.print(System.out);
+    assertEquals(20, r.connected, log.toString(StandardCharsets.UTF_8));
+    assertEquals(0, r.connectFailures);
+    assertTrue(r.writesAcked >= 40, "writes acked: " + r.writesAcked);
+    assertEquals(0, r.writeErrors);
+    assertEquals(0, r.lost, "lost deliveries");
+    assertEquals(0, r.duplicated, "duplicated deliveries");
+    assertEquals(0, r.closedEarly);
+    assertTrue(r.deliveries > 0);
+    assertTrue(r.latencyMicros.getTotalCount() > 0);
+    assertFalse(r.toJson().encode().isEmpty());
+    assertTrue(r.serverCpuSeconds >= 0 && r.serverRssBytes > 0, "server stats from /proc");
+  }
+}
