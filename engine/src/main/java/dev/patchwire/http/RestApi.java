@@ -144,13 +144,23 @@ public final class RestApi {
   }
 
   private static String docId(RoutingContext ctx) {
-    String id = ctx.pathParam("id");
-    String problem = idProblem(id);
+    String id = strictId(ctx);
+    String problem = id == null ? "a document id must be valid percent-encoded UTF-8" : idProblem(id);
     if (problem != null) {
       HttpErrors.send(ctx, 400, "bad_id", problem, null);
       return null;
     }
     return id;
+  }
+
+  /**
+   * The id as the client sent it: the raw last path segment, percent-decoded as strict UTF-8.
+   * Vert.x's own decoding turns bad bytes into U+FFFD, which would let different ids name one
+   * document. Null when the segment is not valid percent-encoded UTF-8.
+   */
+  private static String strictId(RoutingContext ctx) {
+    String path = ctx.request().path();
+    return PercentDecoding.strictUtf8(path.substring(path.lastIndexOf('/') + 1));
   }
 
   /** Why {@code id} is not a valid document id, or null when it is. */
@@ -185,7 +195,7 @@ public final class RestApi {
   private static JsonNode jsonBody(RoutingContext ctx) {
     var body = ctx.body().buffer();
     try {
-      return Json.parse(body == null ? "" : body.toString());
+      return Json.parse(body == null ? new byte[0] : body.getBytes());
     } catch (IllegalArgumentException e) {
       HttpErrors.send(ctx, 400, "malformed_json", "the body is not valid JSON: " + e.getMessage(), null);
       return null;

@@ -34,6 +34,21 @@ public final class Json {
     }
   }
 
+  /** Parses UTF-8 bytes; malformed UTF-8 is an error, never silently replaced. */
+  public static JsonNode parse(byte[] utf8) {
+    try {
+      JsonNode node = MAPPER.readTree(utf8);
+      if (node == null || node.isMissingNode()) {
+        throw new IllegalArgumentException("empty body, expected JSON");
+      }
+      return node;
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(e.getOriginalMessage(), e);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
   /** Compact JSON text: no line breaks, so it can go straight into an SSE data line. */
   public static String write(JsonNode node) {
     try {

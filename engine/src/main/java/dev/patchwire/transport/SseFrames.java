@@ -40,9 +40,16 @@ public final class SseFrames implements FrameEncoder {
     return Buffer.buffer("event: resync\ndata: " + WsFrames.resyncJson(dropped) + "\n\n");
   }
 
+  /**
+   * PROTOCOL.md calls this event's data "the error object", which reads both as the inner
+   * {@code {"code","message"}} (as {@code resync} carries the inner Resync object) and as the
+   * whole {@code {"error":{...}}} body. The data is both at once, so either reading finds its code.
+   */
   @Override
   public Buffer error(String code, String message) {
-    return Buffer.buffer("event: error\ndata: " + WsFrames.errorJson(code, message) + "\n\n");
+    String inner = WsFrames.errorJson(code, message);
+    return Buffer.buffer("event: error\ndata: " + inner.substring(0, inner.length() - 1)
+        + ",\"error\":" + inner + "}\n\n");
   }
 
   @Override
