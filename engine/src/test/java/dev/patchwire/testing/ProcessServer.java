@@ -1,0 +1,128 @@
+package dev.patchwire.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The engine's {@code Main} in a child JVM, on a data folder the test chooses, so that a test can
+ * kill it without warning ({@link #kill()}: SIGKILL) and start another on the same data.
+ * The child's stdout and stderr are kept (the last lines) for failure messages.
+ */
+public final class ProcessServer implements AutoCloseable {
+
+  private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
+
+  private final Process process;
+  private final int port;
+  private final List<String> output;
+
+  private ProcessServer(Process process, int port, List<String> output) {
+    this.process = process;
+    this.port = port;
+    this.output = output;
+  }
+
+  /** Starts {@code Main --port 0 --data DIR --no-seed [extra]} and waits for its "listening on" line. */
+  public static ProcessServer start(Path dataDir, String... extraArgs) {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> cmd = new ArrayList<>(List.of(javaBin,
+        "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-cp", System.getProperty("java.class.path"),
+        "dev.patchwire.server.Main", "--port", "0", "--data", dataDir.toString(), "--no-seed"));
+    cmd.addAll(List.of(extraArgs));
+    Process p;
+    try {
+      p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    } catch (IOException e) {
+      throw new AssertionError("cannot start " + cmd, e);
+    }
+    List<String> output = Collections.synchronizedList(new ArrayList<>());
+    CompletableFuture<Integer> port = new CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line = r.readLine(); line != null; line = r.readLine()) {
+          output.add(line);
+          if (output.size() > 200) {
+            output.remove(0);
+          }
+          Matcher m = LISTENING.matcher(line);
+          if (m.find()) {
+            port.complete(Integer.parseInt(m.group(1)));
+          }
+        }
+      } catch (IOException ignored) {
+        // the process is gone
+      }
+      port.completeExceptionally(new IllegalStateException("process ended before listening"));
+    }, "process-server-output");
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      return new ProcessServer(p, port.get(60, TimeUnit.SECONDS), output);
+    } catch (Exception e) {
+      p.destroyForcibly();
+      throw new AssertionError("server process did not report 'listening on': " + e + "\n" + String.join("\n", output), e);
+    }
+  }
+
+  public int port() { return port; }
+
+  public String baseUrl() { return "http://127.0.0.1:" + port; }
+
+  public Process process() { return process; }
+
+  public String output() {
+    synchronized (output) {
+      return String.join("\n", output);
+    }
+  }
+
+  /** SIGKILL: no shutdown hook, no flush, no goodbye. Waits until the process is gone. */
+  public void kill() {
+    process.destroyForcibly();
+    waitGone();
+  }
+
+  /** SIGTERM: the engine's graceful stop. Waits until the process is gone. */
+  public void stop() {
+    process.destroy();
+    waitGone();
+  }
+
+  private void waitGone() {
+    try {
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+
+  /** Deletes a data folder and everything in it (best effort), once no process uses it. */
+  public static void deleteTree(Path dir) {
+    try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // a temp folder left behind is harmless
+    }
+  }
+}
