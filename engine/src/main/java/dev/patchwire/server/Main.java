@@ -14,6 +14,11 @@ public final class Main {
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && (args[0].equals("record") || args[0].equals("replay"))) {
+      // client-side tools that ship in the same jar: record a stream, replay a recording
+      System.exit(dev.patchwire.tools.StreamTool.run(args));
+      return;
+    }
     EngineOptions options;
     try {
       if (java.util.Arrays.asList(args).contains("--help")) {
