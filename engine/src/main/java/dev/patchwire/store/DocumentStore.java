@@ -7,6 +7,7 @@ import dev.patchwire.json.Json;
 import dev.patchwire.json.PatchException;
 import dev.patchwire.json.Patches;
 import dev.patchwire.msg.Change;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -34,10 +35,11 @@ import java.util.function.Consumer;
 /**
  * The documents and their change log in H2, and the single writer that gives every change its seq.
  *
- * <p>Writes are queued and run one at a time on this verticle's context: read the current
- * document, compute and validate the new one, then write the document and its change row in one
- * transaction. After the commit the change goes to the publisher (the MsgStore), in seq order.
- * A write that fails validation rolls back and publishes nothing.
+ * <p>Writes are queued on this verticle's context and committed by one writer, in order: for
+ * each, read the current document, compute and validate the new one, then write the document
+ * and its change row. The writes waiting together share one transaction (group commit). After
+ * the commit the changes go to the publisher (the MsgStore), in seq order. A refused write
+ * writes and publishes nothing.
  *
  * <p>Reads (snapshots, single documents) run on the pool from any context. A snapshot is one SQL
  * statement over both tables, and H2 (MVStore, READ COMMITTED) gives one statement a coherent
@@ -56,12 +58,18 @@ public final class DocumentStore extends VerticleBase {
 
   private final Path dataDir;
   private final Map<String, CollectionSpec> collections;
+  /** Reads: snapshots, single documents, change-log replays, compaction. */
   private Pool pool;
+  /** The single writer's own connection, so that reads queueing for the pool never delay a commit. */
+  private Pool writePool;
   private String epoch;
   /** Seq of the last committed change; only the writer touches it after start. */
   private long lastSeq;
   private volatile long committedSeq;
   private Consumer<Change> publisher = change -> { };
+
+  /** The most writes one transaction commits together. */
+  static final int MAX_BATCH = 256;
 
   private final ArrayDeque<Queued> queue = new ArrayDeque<>();
   private boolean writing;
@@ -88,8 +96,9 @@ public final class DocumentStore extends VerticleBase {
     // DB_CLOSE_ON_EXIT=FALSE: our own shutdown closes the database after the streams.
     String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("patchwire")
         + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
-    pool = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url).setUser("sa").setPassword(""),
-        new PoolOptions().setMaxSize(4).setName("patchwire-h2"));
+    JDBCConnectOptions connect = new JDBCConnectOptions().setJdbcUrl(url).setUser("sa").setPassword("");
+    pool = JDBCPool.pool(vertx, connect, new PoolOptions().setMaxSize(4).setName("patchwire-read"));
+    writePool = JDBCPool.pool(vertx, connect, new PoolOptions().setMaxSize(1).setName("patchwire-write"));
     return pool.withTransaction(conn -> conn.query(
             "CREATE TABLE IF NOT EXISTS pw_meta (k VARCHAR(64) PRIMARY KEY, v VARCHAR(4096) NOT NULL)")
         .execute()
@@ -137,7 +146,8 @@ public final class DocumentStore extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return pool == null ? Future.succeededFuture() : pool.close();
+    return pool == null ? Future.succeededFuture()
+        : Future.join(pool.close(), writePool.close());
   }
 
   /** A new epoch: random, so that two fresh databases never share one. No ':' in it. */
@@ -169,26 +179,85 @@ public final class DocumentStore extends VerticleBase {
     return promise.future();
   }
 
+  /** One write's result, and the change it committed (null when it changed nothing). */
+  private record Done(WriteResult result, Change change) {
+  }
+
+  /**
+   * Group commit: every write waiting when the previous transaction ended goes into the next
+   * one, in order, each seeing the ones before it. A refused write is simply left out (nothing
+   * of it was written: every check runs before its SQL). The answers go out and the changes are
+   * published only after the commit, so a 2xx is always durable. A database error fails the
+   * whole batch and commits none of it.
+   */
   private void drain() {
     if (writing || queue.isEmpty()) {
       return;
     }
     writing = true;
-    Queued next = queue.poll();
-    Future<WriteResult> done;
-    try {
-      done = perform(next.write());
-    } catch (RuntimeException e) {
-      done = Future.failedFuture(e);
+    List<Queued> batch = new ArrayList<>(Math.min(queue.size(), MAX_BATCH));
+    while (!queue.isEmpty() && batch.size() < MAX_BATCH) {
+      batch.add(queue.poll());
     }
-    done.onComplete(ar -> {
+    List<AsyncResult<Done>> results = new ArrayList<>(batch.size());
+    writePool.withTransaction(conn -> {
+      Future<Void> chain = Future.succeededFuture();
+      for (Queued q : batch) {
+        chain = chain.compose(v -> {
+          long next = lastSeq + 1 + committedIn(results);
+          Future<Done> one;
+          try {
+            one = perform(conn, q.write(), next);
+          } catch (RuntimeException e) {
+            one = Future.failedFuture(e);
+          }
+          return one.transform(ar -> {
+            if (ar.failed() && !(ar.cause() instanceof WriteRejected)) {
+              return Future.failedFuture(ar.cause());
+            }
+            results.add(ar);
+            return Future.succeededFuture();
+          });
+        });
+      }
+      return chain;
+    }).onComplete(tx -> {
+      for (int i = 0; i < batch.size(); i++) {
+        Promise<WriteResult> promise = batch.get(i).promise();
+        if (tx.failed()) {
+          promise.fail(tx.cause());
+          continue;
+        }
+        AsyncResult<Done> r = results.get(i);
+        if (r.failed()) {
+          promise.fail(r.cause());
+          continue;
+        }
+        Change change = r.result().change();
+        if (change != null) {
+          lastSeq = change.seq();
+          committedSeq = lastSeq;
+          publisher.accept(change);
+        }
+        promise.complete(r.result().result());
+      }
       writing = false;
-      next.promise().handle(ar);
       drain();
     });
   }
 
-  private Future<WriteResult> perform(Write write) {
+  private static long committedIn(List<AsyncResult<Done>> results) {
+    long n = 0;
+    for (AsyncResult<Done> r : results) {
+      if (r.succeeded() && r.result().change() != null) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Reads the current document and applies one write to it, inside the batch's transaction. */
+  private Future<Done> perform(SqlConnection conn, Write write, long seq) {
     CollectionSpec spec = collections.get(write.collection());
     if (spec == null) {
       throw new WriteRejected(WriteRejected.Reason.UNKNOWN_COLLECTION,
@@ -196,26 +265,17 @@ public final class DocumentStore extends VerticleBase {
     }
     String id = write instanceof Write.Create c && c.id() == null ? UUID.randomUUID().toString()
         : docId(write);
-    Change[] committed = new Change[1];
-    return pool.withTransaction(conn -> conn
-            .preparedQuery("SELECT CAST(body AS VARCHAR), seq FROM pw_docs WHERE coll = ? AND id = ?")
-            .execute(Tuple.of(spec.name(), id))
-            .compose(rows -> {
-              String beforeJson = null;
-              long version = -1;
-              if (rows.iterator().hasNext()) {
-                Row row = rows.iterator().next();
-                beforeJson = row.getString(0);
-                version = row.getLong(1);
-              }
-              return apply(conn, spec, id, write, beforeJson, version, committed);
-            }))
-        .onSuccess(result -> {
-          if (committed[0] != null) {
-            lastSeq = committed[0].seq();
-            committedSeq = lastSeq;
-            publisher.accept(committed[0]);
+    return conn.preparedQuery("SELECT CAST(body AS VARCHAR), seq FROM pw_docs WHERE coll = ? AND id = ?")
+        .execute(Tuple.of(spec.name(), id))
+        .compose(rows -> {
+          String beforeJson = null;
+          long version = -1;
+          if (rows.iterator().hasNext()) {
+            Row row = rows.iterator().next();
+            beforeJson = row.getString(0);
+            version = row.getLong(1);
           }
+          return apply(conn, spec, id, write, beforeJson, version, seq);
         });
   }
 
@@ -231,8 +291,8 @@ public final class DocumentStore extends VerticleBase {
   }
 
   /** Computes the new document and writes it; runs inside the transaction. */
-  private Future<WriteResult> apply(SqlConnection conn, CollectionSpec spec, String id, Write write,
-      String beforeJson, long version, Change[] committed) {
+  private Future<Done> apply(SqlConnection conn, CollectionSpec spec, String id, Write write,
+      String beforeJson, long version, long seq) {
     ObjectNode before = beforeJson == null ? null : (ObjectNode) Json.parse(beforeJson);
     checkPrecondition(write.ifMatch(), before != null, version);
     ObjectNode after;
@@ -252,13 +312,12 @@ public final class DocumentStore extends VerticleBase {
       after = null;
     }
 
-    long seq = lastSeq + 1;
     String afterJson = null;
     if (after != null) {
       boolean changed = spec.prepare(before, after, Instant.now());
       if (!changed) {
-        return Future.succeededFuture(
-            new WriteResult(WriteResult.Outcome.UNCHANGED, before, lastSeq, version));
+        return Future.succeededFuture(new Done(
+            new WriteResult(WriteResult.Outcome.UNCHANGED, before, seq - 1, version), null));
       }
       afterJson = Json.write(after);
       spec.validate(afterJson);
@@ -290,10 +349,7 @@ public final class DocumentStore extends VerticleBase {
     String finalOpsJson = opsJson;
     return docWrite
         .compose(r -> ChangeLog.insert(conn, change, finalAfterJson, finalOpsJson))
-        .map(r -> {
-          committed[0] = change;
-          return result;
-        });
+        .map(r -> new Done(result, change));
   }
 
   private static WriteRejected notFound(CollectionSpec spec, String id) {
