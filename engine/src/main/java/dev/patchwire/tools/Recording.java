@@ -5,12 +5,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.patchwire.json.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.GZIPInputStream;
 
 /**
  * One recorded stream, read back: the header and the entries in arrival order.
@@ -34,8 +37,13 @@ public record Recording(String source, StreamUrl url, List<ObjectNode> entries) 
 
   public static final int VERSION = 1;
 
+  /** Reads a {@code .jsonl} file, or a gzipped one when the name ends with {@code .gz}. */
   public static Recording read(Path file) throws IOException {
-    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+    InputStream in = Files.newInputStream(file);
+    if (file.getFileName().toString().endsWith(".gz")) {
+      in = new GZIPInputStream(in, 64 * 1024);
+    }
+    try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
       return read(file.toString(), r);
     }
   }

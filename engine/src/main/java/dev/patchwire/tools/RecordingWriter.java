@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.patchwire.json.Json;
 import java.io.PrintStream;
 import java.time.Instant;
+import java.util.function.Consumer;
 
 /**
  * Writes a recording as JSON Lines: a header line, then one line per thing received, each
@@ -14,11 +15,18 @@ import java.time.Instant;
 public final class RecordingWriter {
 
   private final PrintStream out;
+  private final Consumer<ObjectNode> observer;
   private final long startNanos = System.nanoTime();
   private long lines;
 
   public RecordingWriter(PrintStream out) {
+    this(out, line -> { });
+  }
+
+  /** Also hands every line, once written, to {@code observer} (for a program that waits on the stream). */
+  public RecordingWriter(PrintStream out, Consumer<ObjectNode> observer) {
     this.out = out;
+    this.observer = observer;
   }
 
   /** The first line: {@code {"recording":{"version":1,"url":...,"transport":...,...}}}. */
@@ -56,5 +64,6 @@ public final class RecordingWriter {
     out.println(Json.write(line));
     out.flush();
     lines++;
+    observer.accept(line);
   }
 }
