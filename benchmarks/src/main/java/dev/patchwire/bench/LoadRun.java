@@ -69,6 +69,8 @@ public final class LoadRun {
       "  --connect-concurrency C   connections being opened at once (default 200)",
       "  --heap                measure the server's live heap before and after connecting (jcmd)",
       "  --server-opt OPT      extra JVM option for the spawned server (repeatable), e.g. -Xmx2g",
+      "  --server-main CLASS   spawn this main class from LoadRun's class path instead of the engine jar",
+      "  --server-arg ARG      extra argument for the spawned server (repeatable)",
       "  --collection NAME     collection to write and follow (default bench)",
       "  --label TEXT          name of this run in the report",
       "  --out FILE            append the result as one JSON line",
@@ -94,6 +96,8 @@ public final class LoadRun {
     int connectConcurrency = 200;
     boolean heap;
     List<String> serverOpts = new ArrayList<>();
+    String serverMain;
+    List<String> serverArgs = new ArrayList<>();
     String collection = "bench";
     String label = "";
     Path out;
@@ -127,6 +131,8 @@ public final class LoadRun {
               case "--loops" -> o.loops = Integer.parseInt(v);
               case "--connect-concurrency" -> o.connectConcurrency = Integer.parseInt(v);
               case "--server-opt" -> o.serverOpts.add(v);
+              case "--server-main" -> o.serverMain = v;
+              case "--server-arg" -> o.serverArgs.add(v);
               case "--collection" -> o.collection = v;
               case "--label" -> o.label = v;
               case "--out" -> o.out = Path.of(v);
@@ -185,6 +191,11 @@ public final class LoadRun {
     public long serverDrops = -1;
     public long serverResyncs = -1;
     public boolean pinned;
+    /** Seconds the server's threads waited for a CPU during the window (other processes). */
+    public double serverRunQueueSeconds = -1;
+    public double generatorRunQueueSeconds = -1;
+    public double loadAverageStart = -1;
+    public double loadAverageEnd = -1;
 
     public boolean clean() {
       return lost == 0 && duplicated == 0 && connectFailures == 0 && closedEarly == 0;
@@ -218,7 +229,10 @@ public final class LoadRun {
           .put("generatorCpuSeconds", round(generatorCpuSeconds))
           .put("generatorCoreUse", round(generatorCoreUse)).put("generatorCores", generatorCores)
           .put("generatorSaturated", generatorSaturated)
-          .put("serverDrops", serverDrops).put("serverResyncs", serverResyncs);
+          .put("serverDrops", serverDrops).put("serverResyncs", serverResyncs)
+          .put("serverRunQueueSeconds", round(serverRunQueueSeconds))
+          .put("generatorRunQueueSeconds", round(generatorRunQueueSeconds))
+          .put("loadAverageStart", loadAverageStart).put("loadAverageEnd", loadAverageEnd);
       if (latencyMicros != null && latencyMicros.getTotalCount() > 0) {
         j.put("latencyMillis", percentiles(latencyMicros));
       }
@@ -278,6 +292,8 @@ public final class LoadRun {
       if (serverDrops >= 0) {
         out.printf(Locale.ROOT, "server counters: drops %d, resyncs %d%n", serverDrops, serverResyncs);
       }
+      out.printf(Locale.ROOT, "contention: server waited %.2f s for a CPU, generator %.2f s; load average %.1f -> %.1f%n",
+          serverRunQueueSeconds, generatorRunQueueSeconds, loadAverageStart, loadAverageEnd);
       out.printf(Locale.ROOT, "generator: cpu %.2f s = %.0f%% of its %d core(s)%s%n", generatorCpuSeconds,
           generatorCoreUse * 100, generatorCores,
           generatorSaturated ? "  ** SATURATED: the generator may be the bottleneck **" : "");
@@ -537,7 +553,12 @@ public final class LoadRun {
 
     if (opt.heap && serverPid > 0) {
       Thread.sleep(1000);
-      r.heapAfterBytes = ProcStats.liveHeapBytes(serverPid);
+      String histogram = ProcStats.classHistogram(serverPid);
+      r.heapAfterBytes = ProcStats.liveHeapBytes(histogram);
+      if (histogram != null) {
+        log.println("server live heap by class after connecting (top 30):");
+        histogram.lines().skip(1).limit(33).forEach(l -> log.println("  " + l));
+      }
     }
 
     Context writer = vertx.getOrCreateContext();
@@ -551,10 +572,16 @@ public final class LoadRun {
     latency.reset();
     writeAck.reset();
     ProcStats.Sample s0 = serverPid > 0 ? ProcStats.read(serverPid) : null;
+    long q0 = serverPid > 0 ? ProcStats.runDelayNanos(serverPid) : -1;
+    long gq0 = ProcStats.runDelayNanos(self);
+    r.loadAverageStart = ProcStats.loadAverage();
     long g0 = generatorCpuNanos();
     long t0 = System.nanoTime();
     sleepUntil(windowEnd);
     ProcStats.Sample s1 = serverPid > 0 ? ProcStats.read(serverPid) : null;
+    long q1 = serverPid > 0 ? ProcStats.runDelayNanos(serverPid) : -1;
+    long gq1 = ProcStats.runDelayNanos(self);
+    r.loadAverageEnd = ProcStats.loadAverage();
     long g1 = generatorCpuNanos();
     long t1 = System.nanoTime();
     Histogram lat = latency.getIntervalHistogram();
@@ -570,6 +597,12 @@ public final class LoadRun {
     r.generatorCpuSeconds = (g1 - g0) / 1e9;
     r.generatorCoreUse = r.generatorCpuSeconds / wall / generatorCores;
     r.generatorSaturated = r.generatorCoreUse > 0.9;
+    if (q0 >= 0 && q1 >= 0) {
+      r.serverRunQueueSeconds = (q1 - q0) / 1e9;
+    }
+    if (gq0 >= 0 && gq1 >= 0) {
+      r.generatorRunQueueSeconds = (gq1 - gq0) / 1e9;
+    }
     if (s0 != null && s1 != null) {
       r.serverCpuSeconds = (s1.cpuNanos() - s0.cpuNanos()) / 1e9;
       r.serverUserSeconds = (s1.userNanos() - s0.userNanos()) / 1e9;
@@ -605,9 +638,15 @@ public final class LoadRun {
     }
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(opt.serverOpts);
-    cmd.addAll(List.of("-jar", opt.jar, "--port", "0", "--data", serverData.toString(), "--no-kanban",
+    if (opt.serverMain == null) {
+      cmd.addAll(List.of("-jar", opt.jar));
+    } else {
+      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), opt.serverMain));
+    }
+    cmd.addAll(List.of("--port", "0", "--data", serverData.toString(), "--no-kanban",
         "--collection", opt.collection, "--no-seed",
         "--max-subscribers", Integer.toString(Math.max(20_000, opt.clients * 2))));
+    cmd.addAll(opt.serverArgs);
     log.println("spawning: " + String.join(" ", cmd));
     server = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     serverPid = server.pid();

@@ -3,7 +3,6 @@ package dev.patchwire.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -56,6 +55,38 @@ final class ProcStats {
     }
   }
 
+  /**
+   * Time the process's threads have spent runnable but waiting for a CPU, in nanoseconds: the sum
+   * of the second field of {@code /proc/PID/task/TID/schedstat}. It grows when other processes
+   * compete for the same core, so a run on a busy machine can say how much it was starved.
+   * Threads that ended are not counted. -1 when unavailable.
+   */
+  static long runDelayNanos(long pid) {
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      long sum = 0;
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        try {
+          String[] f = Files.readString(t.resolve("schedstat")).trim().split(" ");
+          sum += Long.parseLong(f[1]);
+        } catch (IOException | RuntimeException gone) {
+          // the thread ended meanwhile
+        }
+      }
+      return sum;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** The 1-minute load average, or -1. */
+  static double loadAverage() {
+    try {
+      return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   /** Runs a command and returns its output, or null when it fails. */
   static String run(List<String> command) {
     try {
@@ -71,23 +102,27 @@ final class ProcStats {
   }
 
   /**
-   * Live heap of a JVM after a full collection, in bytes, through {@code jcmd PID GC.run} and
-   * {@code GC.heap_info}; -1 when jcmd is not there.
+   * Live heap of a JVM in bytes: the total of {@code jcmd PID GC.class_histogram}, which runs a
+   * full collection first and counts only reachable objects (whatever the collector: a JVM
+   * pinned to one core picks Serial GC). -1 when jcmd is not there.
    */
   static long liveHeapBytes(long pid) {
-    if (run(List.of("jcmd", Long.toString(pid), "GC.run")) == null) {
-      return -1;
-    }
-    String info = run(List.of("jcmd", Long.toString(pid), "GC.heap_info"));
-    if (info == null) {
-      return -1;
-    }
-    // G1: " garbage-first heap   total 262144K, used 12345K [...]"
-    Matcher m = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K").matcher(info);
-    List<Long> used = new ArrayList<>();
-    while (m.find()) {
-      used.add(Long.parseLong(m.group(1)));
-    }
-    return used.isEmpty() ? -1 : used.get(0) * 1024;
+    return liveHeapBytes(classHistogram(pid));
   }
+
+  /** {@code jcmd PID GC.class_histogram} (a full GC, then reachable objects by class), or null. */
+  static String classHistogram(long pid) {
+    String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    return run(List.of(jcmd, Long.toString(pid), "GC.class_histogram"));
+  }
+
+  /** The total bytes of a class histogram, or -1. */
+  static long liveHeapBytes(String histogram) {
+    if (histogram == null) {
+      return -1;
+    }
+    Matcher m = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)\\s*$").matcher(histogram);
+    return m.find() ? Long.parseLong(m.group(1)) : -1;
+  }
+
 }
