@@ -1,0 +1,29 @@
+package dev.patchwire.torture;
+
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The knobs of the convergence torture test, from system properties.
+ *
+ * <ul>
+ *   <li>{@code -Dtorture.seed=N}: the seed (random when absent; always printed);</li>
+ *   <li>{@code -Dtorture.long=true}: a 10-minute run with a restart about every 40 s;</li>
+ *   <li>{@code -Dtorture.ops=N}, {@code -Dtorture.minutes=M}: stop after N writes or M minutes,
+ *       whichever comes first (CI default: 3000 writes, at most 1 minute of writing);</li>
+ *   <li>{@code -Dtorture.restartSeconds=S}: time between restarts in a long run (default 40).</li>
+ * </ul>
+ */
+record TortureConfig(long seed, long ops, Duration duration, boolean longRun, Duration restartEvery,
+    int writers, int subscribers) {
+
+  static TortureConfig fromSystemProperties() {
+    long seed = Long.getLong("torture.seed", ThreadLocalRandom.current().nextLong());
+    boolean longRun = Boolean.getBoolean("torture.long");
+    long ops = Long.getLong("torture.ops", longRun ? Long.MAX_VALUE : 3000);
+    double minutes = Double.parseDouble(System.getProperty("torture.minutes", longRun ? "10" : "1"));
+    Duration restartEvery = Duration.ofSeconds(Long.getLong("torture.restartSeconds", 40));
+    return new TortureConfig(seed, ops, Duration.ofMillis((long) (minutes * 60_000)), longRun || ops == Long.MAX_VALUE,
+        restartEvery, 3, longRun ? 16 : 12);
+  }
+}
