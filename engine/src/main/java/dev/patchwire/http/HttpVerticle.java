@@ -20,6 +20,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,7 +30,8 @@ import java.util.concurrent.TimeUnit;
 public final class HttpVerticle extends VerticleBase {
 
   /** Where and how to listen. {@code port} may be negative: a random port shared by instances. */
-  public record Settings(String host, int port, long maxBodyBytes, long pingMillis, long ssePingMillis) {
+  public record Settings(String host, int port, long maxBodyBytes, long pingMillis, long ssePingMillis,
+      boolean wsCompression) {
   }
 
   /** What every instance shares: the store, the streams, the meters. */
@@ -70,7 +72,7 @@ public final class HttpVerticle extends VerticleBase {
       router.route(method, docs + "/").handler(ctx ->
           errorOr(ctx, 400, "bad_id", "a document id must not be empty"));
     }
-    router.get("/api/collections/:c/stream/ws").handler(ws::handle);
+    router.get("/api/collections/:c/stream/ws").handler(WebSocketTransport::notAnUpgrade);
     router.get("/api/collections/:c/stream/sse").handler(sse::handle);
     router.get("/api/collections").handler(ctx -> ctx.json(
         new JsonObject().put("collections", new JsonArray(shared.collections()))));
@@ -95,10 +97,20 @@ public final class HttpVerticle extends VerticleBase {
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(settings.host())
         .setPort(settings.port())
+        .setPerMessageWebSocketCompressionSupported(settings.wsCompression())
+        .setPerFrameWebSocketCompressionSupported(settings.wsCompression())
         .setMaxWebSocketFrameSize(1 << 20)
         .setMaxWebSocketMessageSize(1 << 20));
     return fanout.listen()
-        .compose(v -> server.requestHandler(router).listen());
+        .compose(v -> server.requestHandler(request -> {
+          // Stream upgrades bypass the router: see WebSocketTransport.handle.
+          Matcher m = WebSocketTransport.PATH.matcher(request.path());
+          if (m.matches() && request.method() == HttpMethod.GET && request.canUpgradeToWebSocket()) {
+            ws.handle(request, m.group(1));
+          } else {
+            router.handle(request);
+          }
+        }).listen());
   }
 
   @Override

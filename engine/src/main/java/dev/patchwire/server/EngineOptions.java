@@ -43,6 +43,7 @@ public final class EngineOptions {
   private Duration logRetentionAge = DEFAULT_LOG_RETENTION_AGE;
   private long logRetentionBytes = DEFAULT_LOG_RETENTION_BYTES;
   private long logCompactIntervalMillis = DEFAULT_LOG_COMPACT_INTERVAL_MILLIS;
+  private boolean wsCompression = false;
   private boolean kanban = true;
   private boolean seedDemo = true;
   /** Extra collections: name to schema file, or to null for "any JSON object". */
@@ -64,6 +65,7 @@ public final class EngineOptions {
     logRetentionAge = other.logRetentionAge;
     logRetentionBytes = other.logRetentionBytes;
     logCompactIntervalMillis = other.logCompactIntervalMillis;
+    wsCompression = other.wsCompression;
     kanban = other.kanban;
     seedDemo = other.seedDemo;
     collections.putAll(other.collections);
@@ -84,6 +86,7 @@ public final class EngineOptions {
       "                                 comma-separated; the stricter wins (default 7d,256m)",
       "  --log-compact-interval MS      how often old change-log rows are removed (default 60000)",
       "  --collection NAME[=SCHEMA]     add a collection, optionally with a JSON Schema file (repeatable)",
+      "  --ws-compression               offer permessage-deflate on WebSockets (off: it costs CPU per socket)",
       "  --no-kanban                    do not create the kanban collections projects and tasks",
       "  --no-seed                      do not seed an empty database with the demo project",
       "  --help                         print this and exit",
@@ -103,6 +106,7 @@ public final class EngineOptions {
       switch (flag) {
         case "--no-kanban" -> o.setKanban(false);
         case "--no-seed" -> o.setSeedDemo(false);
+        case "--ws-compression" -> o.setWsCompression(true);
         case "--host", "--port", "--data", "--history-bytes", "--max-body-bytes",
             "--subscriber-buffer-bytes", "--ping-interval", "--sse-ping-interval",
             "--max-subscribers", "--log-retention", "--log-compact-interval" -> {
@@ -196,6 +200,7 @@ public final class EngineOptions {
   public Duration logRetentionAge() { return logRetentionAge; }
   public long logRetentionBytes() { return logRetentionBytes; }
   public long logCompactIntervalMillis() { return logCompactIntervalMillis; }
+  public boolean wsCompression() { return wsCompression; }
   public boolean kanban() { return kanban; }
   public boolean seedDemo() { return seedDemo; }
   /** Extra collections; a null value means no schema. */
@@ -299,6 +304,15 @@ public final class EngineOptions {
 
   public EngineOptions setLogCompactIntervalMillis(long millis) {
     this.logCompactIntervalMillis = positive("log compact interval", millis);
+    return this;
+  }
+
+  /**
+   * permessage-deflate compresses every frame once per socket, which undoes the fan-out's
+   * encode-once; off by default, worth it for big snapshots over slow links.
+   */
+  public EngineOptions setWsCompression(boolean wsCompression) {
+    this.wsCompression = wsCompression;
     return this;
   }
 

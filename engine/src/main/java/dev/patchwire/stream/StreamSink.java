@@ -10,8 +10,19 @@ public interface StreamSink {
   /** "ws" or "sse", for stats. */
   String transport();
 
-  /** Writes one encoded frame; never blocks, the transport queues what the socket has not taken. */
+  /** Writes one encoded frame and flushes; never blocks, the transport queues what the socket has not taken. */
   void write(Buffer frame);
+
+  /**
+   * Writes one frame without flushing, so that frames for the same socket from several changes
+   * leave in one system call. Returns true when this write needs a later {@link #flush()} (the
+   * first unflushed write since the last flush); a transport that cannot defer writes and
+   * flushes now, and returns false.
+   */
+  boolean writeDeferred(Buffer frame);
+
+  /** Sends what {@link #writeDeferred} left unflushed. */
+  void flush();
 
   /** True while the socket's own queue is above its high-water mark. */
   boolean writeQueueFull();

@@ -208,6 +208,7 @@ public final class Subscription {
         enqueue(p.frame());
       }
     }
+    sink.flush();
   }
 
   private void enqueue(Buffer frame) {
@@ -224,9 +225,17 @@ public final class Subscription {
     hold(frame.length());
   }
 
+  /** A live or replayed frame: written now, flushed by whoever runs this turn (fan-out or us). */
   private void deliver(Buffer frame) {
-    sink.write(frame);
+    if (sink.writeDeferred(frame)) {
+      fanout.flushLater(this);
+    }
     streams.countDelivery();
+  }
+
+  /** Sends what {@link #deliver} left unflushed; the fan-out calls it at the end of its turn. */
+  void flush() {
+    sink.flush();
   }
 
   private void hold(long bytes) {
@@ -243,6 +252,7 @@ public final class Subscription {
         heldBytes -= next.length();
         deliver(next);
       }
+      sink.flush();
     } else if (state == State.LAGGED) {
       resync();
     }

@@ -39,7 +39,8 @@ public final class SseTransport {
   }
 
   public void handle(RoutingContext ctx) {
-    StreamOpening opening = StreamOpening.read(ctx, streams, ctx.request().getHeader("Last-Event-ID"));
+    StreamOpening opening = StreamOpening.read(ctx.pathParam("c"), ctx.queryParams(), streams,
+        ctx.request().getHeader("Last-Event-ID"));
     if (opening.refusal != null) {
       StreamOpening.Refusal r = opening.refusal;
       HttpErrors.send(ctx, r.httpStatus(), r.code(), r.message(), null);
@@ -77,6 +78,17 @@ public final class SseTransport {
       if (!response.ended() && !response.closed()) {
         response.write(frame);
       }
+    }
+
+    /** Vert.x flushes each response write; SSE streams do without coalescing. */
+    @Override
+    public boolean writeDeferred(Buffer frame) {
+      write(frame);
+      return false;
+    }
+
+    @Override
+    public void flush() {
     }
 
     @Override

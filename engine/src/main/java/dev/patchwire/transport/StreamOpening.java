@@ -4,7 +4,7 @@ import dev.patchwire.msg.Position;
 import dev.patchwire.stream.Filter;
 import dev.patchwire.stream.StreamRequest;
 import dev.patchwire.stream.Streams;
-import io.vertx.ext.web.RoutingContext;
+import io.vertx.core.MultiMap;
 
 /**
  * Reads a stream request's parameters, the same way for both transports, and says why it is
@@ -27,23 +27,21 @@ final class StreamOpening {
   /**
    * @param lastEventId SSE's Last-Event-ID header, which wins over {@code since}; null for WebSocket
    */
-  static StreamOpening read(RoutingContext ctx, Streams streams, String lastEventId) {
-    String collection = ctx.pathParam("c");
+  static StreamOpening read(String collection, MultiMap query, Streams streams, String lastEventId) {
     if (!streams.hasCollection(collection)) {
       return refused(404, 4404, "unknown_collection", "no collection named '" + collection + "'");
     }
-    var where = ctx.queryParam("where");
     Filter filter;
     try {
-      filter = Filter.parse(where.isEmpty() ? null : where.get(0));
+      filter = Filter.parse(query.get("where"));
     } catch (IllegalArgumentException e) {
       return refused(400, 4400, "bad_where", e.getMessage());
     }
-    String lag = ctx.queryParams().get("lag");
+    String lag = query.get("lag");
     if (lag != null && !lag.equals("close") && !lag.equals("resync")) {
       return refused(400, 4400, "bad_request", "lag must be 'resync' or 'close', got '" + lag + "'");
     }
-    String since = lastEventId != null ? lastEventId : ctx.queryParams().get("since");
+    String since = lastEventId != null ? lastEventId : query.get("since");
     // A since that cannot be parsed is not an error: the client gets a snapshot.
     Position position = Position.parse(since);
     if (!streams.admit()) {

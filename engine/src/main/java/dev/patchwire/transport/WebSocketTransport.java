@@ -1,19 +1,26 @@
 package dev.patchwire.transport;
 
 import dev.patchwire.http.HttpErrors;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import dev.patchwire.stream.Fanout;
 import dev.patchwire.stream.FrameEncoder;
 import dev.patchwire.stream.StreamSink;
 import dev.patchwire.stream.Streams;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.WebSocketImplBase;
 import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.ext.web.RoutingContext;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code GET /api/collections/{c}/stream/ws}: upgrades, then hands the socket to the fan-out.
@@ -23,13 +30,16 @@ import java.util.Set;
 public final class WebSocketTransport {
 
   private static final Buffer EMPTY = Buffer.buffer();
+  private static final long REFUSAL_CLOSE_DELAY_MILLIS = 50;
 
+  private final Vertx vertx;
   private final Streams streams;
   private final Fanout fanout;
   private final Set<ServerWebSocket> sockets = new HashSet<>();
 
   /** One per event loop; pings its own sockets every {@code pingIntervalMillis}. */
   public WebSocketTransport(Vertx vertx, Streams streams, Fanout fanout, long pingIntervalMillis) {
+    this.vertx = vertx;
     this.streams = streams;
     this.fanout = fanout;
     vertx.setPeriodic(pingIntervalMillis, id -> {
@@ -41,13 +51,17 @@ public final class WebSocketTransport {
     });
   }
 
-  public void handle(RoutingContext ctx) {
-    if (!ctx.request().canUpgradeToWebSocket()) {
-      HttpErrors.send(ctx, 400, "bad_request", "this endpoint expects a WebSocket upgrade", null);
-      return;
-    }
-    StreamOpening opening = StreamOpening.read(ctx, streams, null);
-    ctx.request().toWebSocket().onComplete(ar -> {
+  /** The path this transport serves; the collection is its one parameter. */
+  public static final Pattern PATH = Pattern.compile("/api/collections/([^/]+)/stream/ws");
+
+  /**
+   * Handles an upgrade request for {@link #PATH}. It takes the server's own request, not the
+   * router's: vertx-web wraps the socket it upgrades, and the fan-out needs the real one to write
+   * below Vert.x (see {@link WsSink}).
+   */
+  public void handle(HttpServerRequest request, String collection) {
+    StreamOpening opening = StreamOpening.read(collection, request.params(), streams, null);
+    request.toWebSocket().onComplete(ar -> {
       if (ar.failed()) {
         if (opening.refusal == null) {
           streams.release();
@@ -57,8 +71,10 @@ public final class WebSocketTransport {
       ServerWebSocket ws = ar.result();
       if (opening.refusal != null) {
         StreamOpening.Refusal r = opening.refusal;
-        ws.writeTextMessage(WsFrames.errorJsonFrame(r.code(), r.message()));
-        ws.close(r.closeCode(), r.code());
+        // Close a moment after the error frame: a client that sets its handlers once its
+        // handshake has completed would otherwise find the socket already closed.
+        ws.writeTextMessage(WsFrames.errorJsonFrame(r.code(), r.message()))
+            .onComplete(v -> vertx.setTimer(REFUSAL_CLOSE_DELAY_MILLIS, t -> ws.close(r.closeCode(), r.code())));
         return;
       }
       sockets.add(ws);
@@ -66,12 +82,26 @@ public final class WebSocketTransport {
     });
   }
 
-  /** A WebSocket as a stream sink; frames are shared buffers, written without copying. */
+  /** A request to {@link #PATH} that is no upgrade: say what the endpoint wants. */
+  public static void notAnUpgrade(RoutingContext ctx) {
+    HttpErrors.send(ctx, 400, "bad_request", "this endpoint expects a WebSocket upgrade", null);
+  }
+
+  /**
+   * A WebSocket as a stream sink. Frames are shared buffers, written without copying. Deferred
+   * writes go straight to the socket's Netty pipeline, below Vert.x, because Vert.x flushes every
+   * write made outside a read; the fan-out flushes once per turn instead.
+   */
   private final class WsSink implements StreamSink {
     private final ServerWebSocket ws;
+    private final ChannelHandlerContext channel;
+    private boolean unflushed;
+    private Runnable onDrain = () -> { };
+    private boolean drainProbe;
 
     WsSink(ServerWebSocket ws) {
       this.ws = ws;
+      this.channel = ((WebSocketImplBase<?>) ws).channelHandlerContext();
     }
 
     @Override
@@ -92,13 +122,47 @@ public final class WebSocketTransport {
     }
 
     @Override
+    public boolean writeDeferred(Buffer frame) {
+      channel.write(new TextWebSocketFrame(true, 0, ((BufferInternal) frame).getByteBuf()),
+          channel.voidPromise());
+      boolean first = !unflushed;
+      unflushed = true;
+      return first;
+    }
+
+    @Override
+    public void flush() {
+      if (unflushed) {
+        unflushed = false;
+        channel.flush();
+      }
+    }
+
+    /**
+     * Full when Netty's outbound buffer is past its high-water mark (Vert.x's own queue never
+     * sees the frames written below it). Finding it full arms a drain probe: an empty write
+     * queued behind everything pending, whose completion means the socket took it all.
+     */
+    @Override
     public boolean writeQueueFull() {
-      return ws.writeQueueFull();
+      if (channel.channel().isWritable() && !ws.writeQueueFull()) {
+        return false;
+      }
+      if (!drainProbe) {
+        drainProbe = true;
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+          drainProbe = false;
+          if (f.isSuccess()) {
+            onDrain.run();
+          }
+        });
+      }
+      return true;
     }
 
     @Override
     public void drainHandler(Runnable onDrain) {
-      ws.drainHandler(v -> onDrain.run());
+      this.onDrain = onDrain;
     }
 
     @Override
