@@ -119,17 +119,23 @@ class ConvergenceTortureTest {
         }
       }
 
+      assertTrue(failures.isEmpty(), failures.size() + " failure(s) during the run, first ones:\n  " + first(failures)
+          + "\nengine output (tail):\n" + tail(servers.output()));
+
       // quiesce: writers stop, subscribers stop their walk and disconnect
       stopWriters.set(true);
       join(writerThreads, "writer");
       subscribers.forEach(Subscriber::finish);
       Servers.Up up = servers.awaitUp(Duration.ofSeconds(60));
-      long head = up.rest().list("tasks").expect(200).seq();
+      Rest.Response headList = up.rest().list("tasks");
+      assertEquals(200, headList.status(), "GET tasks after the run: " + headList.body() + "\nengine output (tail):\n" + tail(servers.output()));
+      long head = headList.seq();
       assertEquals(head, up.rest().list("items").expect(200).seq(), "one store-wide seq");
       finalGo.countDown();
       join(subscriberThreads, "subscriber");
       servers.addStats(up);
-      assertTrue(failures.isEmpty(), failures.size() + " failure(s), first ones: " + first(failures));
+      assertTrue(failures.isEmpty(), failures.size() + " failure(s), first ones:\n  " + first(failures)
+          + "\nengine output (tail):\n" + tail(servers.output()));
 
       // 1. every subscriber, resumed once more, holds REST's filtered state at the store's seq
       for (Subscriber s : subscribers) {
@@ -233,6 +239,10 @@ class ConvergenceTortureTest {
   private static String shorten(JsonNode n) {
     String s = String.valueOf(n);
     return s.length() > 300 ? s.substring(0, 300) + "..." : s;
+  }
+
+  private static String tail(String output) {
+    return output.substring(Math.max(0, output.length() - 4000));
   }
 
   private static String first(Queue<String> failures) {

@@ -30,6 +30,8 @@ final class Writer implements Runnable {
   static final String[] STATUSES = {"todo", "inprogress", "inreview", "done", "cancelled"};
   static final String[] KINDS = {"a", "b", "c"};
   static final int IDS = 30;
+  /** The size of the bulk writer's documents ({@code -Dtorture.bulkBytes}, default 64000). */
+  static final int BULK_BYTES = Integer.getInteger("torture.bulkBytes", 64_000);
 
   /** One acknowledged change. */
   record Ack(String collection, String id, long seq) {}
@@ -132,7 +134,7 @@ final class Writer implements Runnable {
       list.add(random.nextInt(100));
     }
     if (n < 3) {
-      i.put("pad", text(bulk ? 64_000 : 8_000 + random.nextInt(24_000)));
+      i.put("pad", text(bulk ? BULK_BYTES : 8_000 + random.nextInt(24_000)));
     }
     return i;
   }
@@ -171,7 +173,7 @@ final class Writer implements Runnable {
       default -> p.add(Rest.op("replace", "/flag", !before.path("flag").asBoolean()));
     }
     if (n < 3) {
-      p.add(Rest.op("add", "/pad", text(bulk ? 64_000 : 8_000 + random.nextInt(24_000))));
+      p.add(Rest.op("add", "/pad", text(bulk ? BULK_BYTES : 8_000 + random.nextInt(24_000))));
     }
     return p;
   }
