@@ -145,6 +145,11 @@ public final class WebSocketTransport {
      */
     @Override
     public boolean writeQueueFull() {
+      if (!channel.channel().isWritable() && unflushed) {
+        // Full of frames not yet flushed this turn: hand them to the kernel before calling the
+        // reader slow. Coalescing batches up to the high-water mark, never past it.
+        flush();
+      }
       if (channel.channel().isWritable() && !ws.writeQueueFull()) {
         return false;
       }
