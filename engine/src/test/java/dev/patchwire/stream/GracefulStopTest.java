@@ -10,6 +10,7 @@ import dev.patchwire.testing.SseRecorder;
 import dev.patchwire.testing.WsRecorder;
 import dev.patchwire.testing.WsRecorder.Closed;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -47,7 +48,7 @@ class GracefulStopTest extends StreamTestBase {
   @Test
   @DisplayName("on SIGTERM closes WebSockets with 1001")
   void sigtermSends1001() throws Exception {
-    java.nio.file.Path data = Files.createTempDirectory("patchwire-sigterm");
+    Path data = Files.createTempDirectory("patchwire-sigterm");
     try (ProcessServer server = ProcessServer.start(data, "--collection", "items")) {
       new Rest(server.baseUrl()).put("items", "a", obj("v", 1)).expect(201);
       WsRecorder ws = track(WsRecorder.connect(clients, server.port(), wsPath("items", null)));

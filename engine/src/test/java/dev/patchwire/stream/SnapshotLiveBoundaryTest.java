@@ -21,8 +21,11 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.DisplayName;
@@ -182,6 +185,34 @@ class SnapshotLiveBoundaryTest extends StreamTestBase {
     }
   }
 
+  /** Like assertDocs, but on a difference names, for each differing id, its writes and the frames that touched it. */
+  private static void compare(ObjectNode expected, ObjectNode actual, String what, TreeMap<Long, Logged> bySeq, List<Msg> lives) {
+    try {
+      assertDocs(expected, actual, what);
+    } catch (AssertionError e) {
+      Set<String> ids = new TreeSet<>();
+      expected.fieldNames().forEachRemaining(ids::add);
+      actual.fieldNames().forEachRemaining(ids::add);
+      StringBuilder why = new StringBuilder(what);
+      for (String id : ids) {
+        if (!Objects.equals(expected.get(id), actual.get(id))) {
+          why.append("\n  id ").append(id).append(": expected ").append(expected.get(id)).append(", client has ").append(actual.get(id));
+          for (Logged l : bySeq.values()) {
+            if (l.id().equals(id)) {
+              why.append("\n    write seq ").append(l.seq()).append(" -> ").append(l.doc());
+            }
+          }
+          for (Msg m : lives) {
+            if (m.raw().contains("/items/" + id + "\"") || m.raw().contains("/items/" + id + "/")) {
+              why.append("\n    frame ").append(m.raw());
+            }
+          }
+        }
+      }
+      throw new AssertionError(why.toString(), e);
+    }
+  }
+
   /** Checks one subscriber's whole stream against the log; returns its snapshot seq. */
   private long verify(Object subscriber, TreeMap<Long, Logged> bySeq, long last, String who) {
     Msg snap = next(subscriber);
@@ -194,10 +225,11 @@ class SnapshotLiveBoundaryTest extends StreamTestBase {
     StrictPatcher client = new StrictPatcher("items");
     client.apply(snap.body(), s, true);
     ObjectNode expected = stateAt(bySeq, s);
-    assertDocs(expected, client.docs(), who + ": snapshot at seq " + s + " vs the log");
+    compare(expected, client.docs(), who + ": snapshot at seq " + s + " vs the log", bySeq, List.of());
 
     List<Long> expectedSeqs = new ArrayList<>(bySeq.tailMap(s, false).keySet());
     List<Long> got = new ArrayList<>();
+    List<Msg> lives = new ArrayList<>();
     long cursor = s;
     while (cursor < last) {
       Msg m = next(subscriber);
@@ -205,11 +237,13 @@ class SnapshotLiveBoundaryTest extends StreamTestBase {
         fail(who + ": expected live messages up to seq " + last + ", got " + m.raw());
       }
       got.add(m.seq());
+      lives.add(m);
       client.apply(m.body(), m.seq(), false);
       for (Logged l : bySeq.subMap(cursor, false, m.seq(), true).values()) {
         apply(expected, l);
       }
-      assertDocs(expected, client.docs(), who + ": state after seq " + m.seq() + " vs the log");
+      compare(expected, client.docs(), who + ": state after seq " + m.seq() + " (previous frame seq " + cursor
+          + ", snapshot seq " + s + ") vs the log", bySeq, lives);
       cursor = m.seq();
     }
     if (!got.equals(expectedSeqs)) {

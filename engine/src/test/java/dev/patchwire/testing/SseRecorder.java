@@ -3,6 +3,7 @@ package dev.patchwire.testing;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +17,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -62,7 +65,7 @@ public final class SseRecorder implements AutoCloseable {
   private record End(String why) {}
 
   /** Events (name, id, data) already found valid: the same text is valid again (see WsRecorder). */
-  private static final java.util.Set<String> VALID = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static final Set<String> VALID = ConcurrentHashMap.newKeySet();
 
   private final String path;
   private final Socket socket;
@@ -121,7 +124,7 @@ public final class SseRecorder implements AutoCloseable {
       OutputStream out = s.getOutputStream();
       out.write(req.toString().getBytes(StandardCharsets.UTF_8));
       out.flush();
-      InputStream in = new java.io.BufferedInputStream(s.getInputStream(), 64 * 1024);
+      InputStream in = new BufferedInputStream(s.getInputStream(), 64 * 1024);
       String statusLine = readLine(in);
       if (statusLine == null || !statusLine.startsWith("HTTP/1.")) {
         fail("not an HTTP answer: " + statusLine);

@@ -11,8 +11,12 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -73,8 +77,8 @@ public final class WsRecorder implements AutoCloseable {
   private final List<Frame> received = new CopyOnWriteArrayList<>();
   private final List<Throwable> violations = new CopyOnWriteArrayList<>();
   private final AtomicInteger pings = new AtomicInteger();
-  private final java.util.Set<Frame> validated =
-      java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+  private final Set<Frame> validated =
+      Collections.newSetFromMap(new IdentityHashMap<>());
   private volatile boolean closed;
 
   private WsRecorder(String uri, WebSocketClient client) {
@@ -153,7 +157,7 @@ public final class WsRecorder implements AutoCloseable {
    * engine sends the very same text to every subscriber of a stream; the same text is valid
    * again, so checking it once is exact, not a shortcut.
    */
-  private static final java.util.Set<String> VALID_TEXTS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static final Set<String> VALID_TEXTS = ConcurrentHashMap.newKeySet();
 
   private static void remember(String text) {
     if (VALID_TEXTS.size() > 50_000) {
