@@ -48,6 +48,15 @@ public final class ChangeLog {
   /** The most changes a resume replays from the log; past that a snapshot is cheaper. */
   public static final int MAX_REPLAY = 10_000;
 
+  /**
+   * The most bytes of log rows a resume reads; past that a snapshot is sent. Without it, one
+   * client resuming from an old position over large documents could load the whole log at once.
+   */
+  public static final long MAX_REPLAY_BYTES = 16L << 20;
+
+  private static final String SIZE = "SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM pw_changes"
+      + " WHERE seq > ? AND coll = ?";
+
   /** What {@link #since} found. {@code changes} is null when the log cannot replay the position. */
   public record Replay(long headSeq, List<Change> changes) {
   }
@@ -84,9 +93,20 @@ public final class ChangeLog {
   /**
    * The changes of {@code collection} after {@code seq}, up to the log's head. {@code changes} is
    * null when the log has lost some of them (compacted), when {@code seq} is ahead of the head, or
-   * when there are more than {@link #MAX_REPLAY}.
+   * when there are more than {@link #MAX_REPLAY} or {@link #MAX_REPLAY_BYTES} of them (checked
+   * first, by a query that reads only their sizes).
    */
   static Future<Replay> since(Pool pool, String collection, long seq) {
+    return pool.preparedQuery(SIZE).execute(Tuple.of(seq, collection)).compose(size -> {
+      Row r = size.iterator().next();
+      if (r.getLong(0) > MAX_REPLAY || r.getLong(1) > MAX_REPLAY_BYTES) {
+        return Future.succeededFuture(new Replay(0, null));
+      }
+      return read(pool, collection, seq);
+    });
+  }
+
+  private static Future<Replay> read(Pool pool, String collection, long seq) {
     return pool.preparedQuery(SINCE).execute(Tuple.of(seq, collection, MAX_REPLAY + 1)).map(rows -> {
       long head = 0;
       long oldest = 0;

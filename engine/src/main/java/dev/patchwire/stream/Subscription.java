@@ -3,6 +3,7 @@ package dev.patchwire.stream;
 import dev.patchwire.msg.Change;
 import dev.patchwire.msg.History;
 import dev.patchwire.msg.Position;
+import dev.patchwire.store.ChangeLog;
 import dev.patchwire.json.Json;
 import dev.patchwire.store.Snapshot;
 import io.vertx.core.Context;
@@ -85,8 +86,13 @@ public final class Subscription {
       return;
     }
     History.Replay replay = streams.history().since(since.seq());
-    if (replay != null) {
+    if (replay != null && replayBytes(replay.changes()) <= ChangeLog.MAX_REPLAY_BYTES) {
       resume(replay.changes(), replay.headSeq());
+      return;
+    }
+    if (replay != null) {
+      // more to replay than a snapshot is worth, and the log would say the same
+      sendSnapshot(true);
       return;
     }
     streams.store().changesSince(request.collection(), since.seq())
@@ -103,6 +109,16 @@ public final class Subscription {
             sendSnapshot(true);
           }
         }));
+  }
+
+  private long replayBytes(List<Change> changes) {
+    long bytes = 0;
+    for (Change c : changes) {
+      if (c.collection().equals(request.collection())) {
+        bytes += c.bytes();
+      }
+    }
+    return bytes;
   }
 
   /** Sends the missed changes of this stream, Ready, then whatever arrived live meanwhile. */

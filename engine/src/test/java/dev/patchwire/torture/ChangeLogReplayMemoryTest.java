@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Found by the torture test (its change-log audit resumes {@code items} from {@code since=E:0}):
@@ -27,15 +26,16 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * snapshot failing too, and the stream closed with 1011 "snapshot failed": a client that retries
  * with the same {@code since} never gets its state.
  *
- * <p>Here: 120 changes of a ~900 KB document (about 200 MB of log text), an engine with a 256 MB
- * heap (ProcessServer's), and one resume from seq 0. Expected: the missed changes replayed
- * ({@code resumed:true}), or, if the engine chooses to cap a replay by bytes, a snapshot, but never
- * an OutOfMemoryError. Runs only with {@code -Dpatchwire.knownBugs=true} until the engine is fixed,
- * so that {@code mvn verify} stays green meanwhile.
+ * <p>Fixed by capping a replay by bytes ({@code ChangeLog.MAX_REPLAY_BYTES}, checked with a query
+ * that reads only the rows' sizes): past it the client gets a snapshot. Here: 40 changes of a
+ * ~500 KB document, one resume from seq 0: a snapshot, the engine healthy, no OutOfMemoryError.
  */
 @DisplayName("A resume served by the change log")
-@EnabledIfSystemProperty(named = "patchwire.knownBugs", matches = "true")
 class ChangeLogReplayMemoryTest {
+
+  /** 40 changes of ~500 KB: more than the 16 MiB a replay may read, well within the heap. */
+  private static final int WRITES = 40;
+  private static final int DOC_CHARS = 500_000;
 
   @Test
   @DisplayName("over large documents does not exhaust the engine's heap")
@@ -45,8 +45,8 @@ class ChangeLogReplayMemoryTest {
     try (ProcessServer server = ProcessServer.start(data, "--collection", "items", "--history-bytes", "64k")) {
       Rest rest = new Rest(server.baseUrl());
       String epoch = rest.list("items").epoch();
-      for (int i = 0; i < 120; i++) {
-        String pad = Character.toString('a' + i % 26).repeat(900_000);
+      for (int i = 0; i < WRITES; i++) {
+        String pad = Character.toString('a' + i % 26).repeat(DOC_CHARS);
         Rest.Response r = rest.put("items", "big" + (i % 4), Rest.obj("i", i, "pad", pad));
         assertTrue(r.status() / 100 == 2, "write " + i + " answered " + r.status() + ": " + r.body() + "\n" + tail(server.output()));
       }
@@ -63,8 +63,10 @@ class ChangeLogReplayMemoryTest {
           + around(server.output(), "OutOfMemoryError");
       assertFalse(server.output().contains("OutOfMemoryError"), "the engine ran out of heap serving one resume: " + facts);
       assertTrue(writeAfter / 100 == 2, "the engine still takes writes: " + facts);
-      assertTrue(start instanceof WsRecorder.Frame f && Boolean.TRUE.equals(f.json().getBoolean("resumed")),
-          "the change log holds all 120 changes (fewer than MAX_REPLAY, nothing compacted), so the resume is replayed: " + facts);
+      // The engine caps a replay at ChangeLog.MAX_REPLAY_BYTES (16 MiB): these ~20 MB of missed
+      // changes get a snapshot (4 documents) instead of a replay.
+      assertTrue(start instanceof WsRecorder.Frame f && Boolean.FALSE.equals(f.json().getBoolean("resumed")),
+          "a replay past the byte cap is answered with a snapshot: " + facts);
     } finally {
       clients.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       ProcessServer.deleteTree(data);
