@@ -32,6 +32,8 @@ final class Writer implements Runnable {
   static final int IDS = 30;
   /** The size of the bulk writer's documents ({@code -Dtorture.bulkBytes}, default 64000). */
   static final int BULK_BYTES = Integer.getInteger("torture.bulkBytes", 64_000);
+  /** The largest {@code pad} of the other writers' three large items each ({@code -Dtorture.padBytes}, default 32000). */
+  static final int PAD_BYTES = Integer.getInteger("torture.padBytes", 32_000);
 
   /** One acknowledged change. */
   record Ack(String collection, String id, long seq) {}
@@ -134,7 +136,7 @@ final class Writer implements Runnable {
       list.add(random.nextInt(100));
     }
     if (n < 3) {
-      i.put("pad", text(bulk ? BULK_BYTES : 8_000 + random.nextInt(24_000)));
+      i.put("pad", text(bulk ? BULK_BYTES : PAD_BYTES / 4 + random.nextInt(PAD_BYTES * 3 / 4)));
     }
     return i;
   }
@@ -173,7 +175,7 @@ final class Writer implements Runnable {
       default -> p.add(Rest.op("replace", "/flag", !before.path("flag").asBoolean()));
     }
     if (n < 3) {
-      p.add(Rest.op("add", "/pad", text(bulk ? BULK_BYTES : 8_000 + random.nextInt(24_000))));
+      p.add(Rest.op("add", "/pad", text(bulk ? BULK_BYTES : PAD_BYTES / 4 + random.nextInt(PAD_BYTES * 3 / 4))));
     }
     return p;
   }
