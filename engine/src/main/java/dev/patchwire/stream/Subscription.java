@@ -142,12 +142,12 @@ public final class Subscription {
     switch (state) {
       case STARTING, RESYNCING -> {
         if (overflowed) {
-          droppedSinceResync++;
+          drop(1);
           return;
         }
         if (heldBytes + frame.length() > streams.budget()) {
           // Too much arrived while the snapshot was read: drop it, resync right after.
-          droppedSinceResync += pending.size() + 1;
+          drop(pending.size() + 1);
           pending.clear();
           heldBytes = 0;
           overflowed = true;
@@ -162,7 +162,7 @@ public final class Subscription {
           enqueue(frame);
         }
       }
-      case LAGGED -> droppedSinceResync++;
+      case LAGGED -> drop(1);
       case CLOSED -> { }
     }
   }
@@ -233,7 +233,7 @@ public final class Subscription {
       return;
     }
     if (heldBytes + frame.length() > streams.budget()) {
-      droppedSinceResync++;
+      drop(1);
       lag();
       return;
     }
@@ -276,15 +276,13 @@ public final class Subscription {
 
   /** The subscriber fell too far behind: drop its backlog, then resync (or close on lag=close). */
   private void lag() {
-    long dropped = droppedSinceResync + outbox.size();
+    drop(outbox.size());
     outbox.clear();
     heldBytes = 0;
-    droppedSinceResync = dropped;
-    droppedTotal += dropped;
-    streams.countDrops(dropped);
     if (request.closeOnLag()) {
       streams.countLagClose();
-      sink.write(sink.encoder().error("lagged", "the subscriber fell behind by " + dropped + " messages"));
+      sink.write(sink.encoder().error("lagged",
+          "the subscriber fell behind by " + droppedSinceResync + " messages"));
       close((short) 4008, "lagged");
       return;
     }
@@ -292,6 +290,13 @@ public final class Subscription {
     if (!sink.writeQueueFull()) {
       resync();
     }
+  }
+
+  /** Counts live messages this subscriber will not get; the next Resync reports them. */
+  private void drop(long n) {
+    droppedSinceResync += n;
+    droppedTotal += n;
+    streams.countDrops(n);
   }
 
   private void resync() {
