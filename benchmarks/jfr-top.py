@@ -2,6 +2,7 @@
 """Where the time goes in a JDK Flight Recorder file, with the standard library only.
 
     python3 benchmarks/jfr-top.py server.jfr [top-N]
+    python3 benchmarks/jfr-top.py --alloc server.jfr [top-N]    # allocation by class and site
 
 Counts jdk.ExecutionSample (threads running Java) and jdk.NativeMethodSample (threads inside a
 native method, e.g. a socket write) by thread, by top frame, and by the first frame of a few
@@ -46,7 +47,33 @@ def frames(ev):
     return out
 
 
+def alloc(path, top_n):
+    """jdk.ObjectAllocationSample weights by allocated class and by the first non-JDK frame."""
+    raw = subprocess.run(["jfr", "print", "--json", "--stack-depth", "64", "--events",
+                          "jdk.ObjectAllocationSample", path], capture_output=True, text=True, check=True).stdout
+    events = json.loads(raw)["recording"]["events"]
+    by_class, by_site = Counter(), Counter()
+    total = 0
+    for ev in events:
+        v = ev.get("values", {})
+        w = v.get("weight", 0)
+        total += w
+        by_class[(v.get("objectClass") or {}).get("name", "?")] += w
+        fs = frames(ev)
+        site = next((f for f in fs if not f.startswith(("java.", "jdk.", "sun."))), fs[0] if fs else "?")
+        by_site[site] += w
+    print(f"{total / 1e6:,.0f} MB sampled allocation in {path}\n\nby class:")
+    for k, c in by_class.most_common(top_n):
+        print(f"  {100 * c / total:5.1f}%  {k}")
+    print("\nby first non-JDK frame:")
+    for k, c in by_site.most_common(top_n):
+        print(f"  {100 * c / total:5.1f}%  {k}")
+
+
 def main():
+    if sys.argv[1] == "--alloc":
+        alloc(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 25)
+        return
     path = sys.argv[1]
     top_n = int(sys.argv[2]) if len(sys.argv) > 2 else 25
     raw = subprocess.run(["jfr", "print", "--json", "--stack-depth", "64", "--events",

@@ -13,7 +13,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-W, H = 960, 420
+W, H = 960, 440
 PANEL_W, PANEL_H = 380, 290
 LEFT = [(80, 60), (560, 60)]
 TARGETS_P99 = {1000: 50, 5000: 100}
@@ -49,14 +49,24 @@ def esc(s):
     return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def panel(out, origin, title, xs, series, ymax, ylabel, fmt, extra=None):
+def panel(out, origin, title, xs, series, ymax, ylabel, fmt, extra=None, log=False):
+    """One chart; with log=True the y axis runs in decades from 1 to ymax."""
+    import math
     ox, oy = origin
+
+    def py(v):
+        if log:
+            top = 10 ** max(1, math.ceil(math.log10(ymax)))
+            return oy + PANEL_H - PANEL_H * math.log10(max(1.0, min(v, top))) / math.log10(top)
+        return oy + PANEL_H - PANEL_H * min(v, ymax) / ymax
+
     out.append(f'<text x="{ox + PANEL_W / 2}" y="{oy - 20}" text-anchor="middle" font-size="15" '
                f'font-weight="bold">{esc(title)}</text>')
     out.append(f'<rect x="{ox}" y="{oy}" width="{PANEL_W}" height="{PANEL_H}" fill="none" stroke="#999"/>')
-    for i in range(6):
-        v = ymax * i / 5
-        y = oy + PANEL_H - PANEL_H * i / 5
+    decades = max(1, math.ceil(math.log10(ymax))) if log else 0
+    ticks = [10 ** d for d in range(decades + 1)] if log else [ymax * i / 5 for i in range(6)]
+    for v in ticks:
+        y = py(v)
         out.append(f'<line x1="{ox}" y1="{y}" x2="{ox + PANEL_W}" y2="{y}" stroke="#eee"/>')
         out.append(f'<text x="{ox - 6}" y="{y + 4}" text-anchor="end" font-size="11">{fmt(v)}</text>')
     n = len(xs)
@@ -64,8 +74,6 @@ def panel(out, origin, title, xs, series, ymax, ylabel, fmt, extra=None):
     def px(i):
         return ox + PANEL_W * (i + 0.5) / n
 
-    def py(v):
-        return oy + PANEL_H - PANEL_H * min(v, ymax) / ymax
 
     for i, x in enumerate(xs):
         out.append(f'<text x="{px(i)}" y="{oy + PANEL_H + 18}" text-anchor="middle" font-size="11">'
@@ -134,16 +142,16 @@ def main():
                          f'target {TARGETS_P99[x]} ms</text>')
 
     lat_fmt = lambda v: f"{v:.0f}" if v >= 10 else f"{v:.1f}"
-    panel(out, LEFT[1], "p99 write-to-delivery latency", xs, p99_series,
-          nice_max(max(all_p99 + [100]) * 1.15), "milliseconds", lat_fmt, targets)
+    panel(out, LEFT[1], "p99 write-to-delivery latency (log scale)", xs, p99_series,
+          max(all_p99 + [100]) * 1.15, "milliseconds", lambda v: f"{v:,.0f}", targets, log=True)
     legend = [(s[1], "engine " + s[0]) for s in dps_series] + [("#999", "offered/s"), ("#d62728", "issue target")]
     lx = 80
     for color, name in legend:
-        out.append(f'<rect x="{lx}" y="{H - 22}" width="14" height="4" fill="{color}"/>')
-        out.append(f'<text x="{lx + 18}" y="{H - 16}" font-size="11">{name}</text>')
+        out.append(f'<rect x="{lx}" y="{H - 38}" width="14" height="4" fill="{color}"/>')
+        out.append(f'<text x="{lx + 18}" y="{H - 32}" font-size="11">{name}</text>')
         lx += 140
     rate_text = ", ".join(f"{x:,}x{r}/s" for x, r in zip(xs, rates) if r is not None)
-    out.append(f'<text x="{W - 10}" y="{H - 16}" text-anchor="end" font-size="10" fill="#555">'
+    out.append(f'<text x="{W - 10}" y="{H - 2}" text-anchor="end" font-size="10" fill="#555">'
                f'median of {reps}+ runs; subscribers x writes/s: {esc(rate_text)}</text>')
     out.append("</svg>")
     with open(dst, "w") as f:

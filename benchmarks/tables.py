@@ -38,8 +38,18 @@ def main():
         return f"{fmt(statistics.median(vals))} [{fmt(min(vals))}-{fmt(max(vals))}]"
 
     print("| engine | subscribers x writes/s | offered/s | delivered/s | lost | dup | p50 ms | p90 ms | p99 ms | max ms "
-          "| server µs/delivery | server core use | server waited for CPU s | generator core use | load avg | runs |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| server µs/delivery | event-loop µs/delivery | JIT compiler s | server core use | server waited for CPU s | generator core use | load avg | runs |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+    def loop_us(r):
+        t = r.get("serverThreadCpuSeconds") or {}
+        loop = sum(v for k, v in t.items() if k.startswith("vert.x-eventloo"))
+        return loop * 1e6 / r["deliveries"] if t and r["deliveries"] else float("nan")
+
+    def jit_s(r):
+        t = r.get("serverThreadCpuSeconds") or {}
+        return sum(v for k, v in t.items() if "Compiler" in k) if t else float("nan")
+
     for key in order:
         e, c, rate = key
         rs = groups[key]
@@ -50,6 +60,7 @@ def main():
               f"| {med(rs, lat('p50')):,.1f} | {med(rs, lat('p90')):,.1f} "
               f"| {rng(rs, lat('p99'), lambda v: f'{v:,.0f}')} | {med(rs, lat('max')):,.0f} "
               f"| {rng(rs, lambda r: r['serverCpuMicrosPerDelivery'], lambda v: f'{v:.1f}')} "
+              f"| {rng(rs, loop_us, lambda v: f'{v:.1f}')} | {med(rs, jit_s):.1f} "
               f"| {med(rs, lambda r: r['serverCoreUse']) * 100:.0f}% "
               f"| {med(rs, lambda r: r.get('serverRunQueueSeconds', -1)):.1f} "
               f"| {med(rs, lambda r: r['generatorCoreUse']) * 100:.0f}%{' SATURATED' if any(r['generatorSaturated'] for r in rs) else ''} "

@@ -165,6 +165,8 @@ public final class LoadRun {
     public long writesAcked;
     public long writeErrors;
     public long writerBehind;
+    /** Writes still unanswered when LoadRun stopped waiting (60 s after the window). */
+    public long writesUnanswered;
     public long deliveries;
     public double deliveriesPerSecond;
     public double offeredPerSecond;
@@ -196,6 +198,8 @@ public final class LoadRun {
     public double generatorRunQueueSeconds = -1;
     public double loadAverageStart = -1;
     public double loadAverageEnd = -1;
+    /** Server CPU seconds in the window by thread group, largest first. */
+    public java.util.Map<String, Double> serverThreads = new java.util.LinkedHashMap<>();
 
     public boolean clean() {
       return lost == 0 && duplicated == 0 && connectFailures == 0 && closedEarly == 0;
@@ -213,7 +217,7 @@ public final class LoadRun {
           .put("pinned", pinned)
           .put("connected", connected).put("connectFailures", connectFailures)
           .put("writesSent", writesSent).put("writesAcked", writesAcked).put("writeErrors", writeErrors)
-          .put("writerBehind", writerBehind)
+          .put("writerBehind", writerBehind).put("writesUnanswered", writesUnanswered)
           .put("deliveries", deliveries).put("deliveriesPerSecond", round(deliveriesPerSecond))
           .put("offeredPerSecond", round(offeredPerSecond))
           .put("lost", lost).put("duplicated", duplicated).put("resyncFrames", resyncFrames)
@@ -233,6 +237,9 @@ public final class LoadRun {
           .put("serverRunQueueSeconds", round(serverRunQueueSeconds))
           .put("generatorRunQueueSeconds", round(generatorRunQueueSeconds))
           .put("loadAverageStart", loadAverageStart).put("loadAverageEnd", loadAverageEnd);
+      JsonObject threads = new JsonObject();
+      serverThreads.forEach((k, v) -> threads.put(k, round(v)));
+      j.put("serverThreadCpuSeconds", threads);
       if (latencyMicros != null && latencyMicros.getTotalCount() > 0) {
         j.put("latencyMillis", percentiles(latencyMicros));
       }
@@ -261,8 +268,9 @@ public final class LoadRun {
       out.printf(Locale.ROOT, "clients %d (connected %d, connect failures %d, closed early %d), "
           + "rate %d/s, measured %.1f s%s%n", clients, connected, connectFailures, closedEarly, rate,
           durationSeconds, pinned ? ", server on core 0, generator on core 1" : "");
-      out.printf(Locale.ROOT, "writes: sent %d, acked %d, errors %d, writer fell behind %d times%n",
-          writesSent, writesAcked, writeErrors, writerBehind);
+      out.printf(Locale.ROOT, "writes: sent %d, acked %d, errors %d, writer fell behind %d times%s%n",
+          writesSent, writesAcked, writeErrors, writerBehind,
+          writesUnanswered > 0 ? ", ** " + writesUnanswered + " never answered **" : "");
       out.printf(Locale.ROOT, "deliveries: %d in window = %.0f/s (offered %.0f/s)%n", deliveries,
           deliveriesPerSecond, offeredPerSecond);
       out.printf(Locale.ROOT, "lost %d, duplicated %d, resync frames %d, error frames %d%n", lost,
@@ -283,6 +291,12 @@ public final class LoadRun {
             + "RSS %.0f MiB (peak %.0f MiB)%n", serverCpuSeconds, serverUserSeconds, serverSystemSeconds,
             serverCoreUse * 100, serverCpuMicrosPerDelivery, serverRssBytes / 1048576.0,
             serverPeakRssBytes / 1048576.0);
+      }
+      if (!serverThreads.isEmpty()) {
+        StringBuilder sb = new StringBuilder("server cpu by thread (s):");
+        serverThreads.entrySet().stream().limit(8).forEach(e ->
+            sb.append(String.format(Locale.ROOT, "  %s %.2f", e.getKey().trim(), e.getValue())));
+        out.println(sb);
       }
       if (heapBeforeBytes >= 0) {
         out.printf(Locale.ROOT, "server live heap: %.1f MiB before, %.1f MiB after connecting = %.0f bytes "
@@ -573,6 +587,7 @@ public final class LoadRun {
     writeAck.reset();
     ProcStats.Sample s0 = serverPid > 0 ? ProcStats.read(serverPid) : null;
     long q0 = serverPid > 0 ? ProcStats.runDelayNanos(serverPid) : -1;
+    java.util.Map<String, Long> th0 = serverPid > 0 ? ProcStats.threadCpuNanos(serverPid) : java.util.Map.of();
     long gq0 = ProcStats.runDelayNanos(self);
     r.loadAverageStart = ProcStats.loadAverage();
     long g0 = generatorCpuNanos();
@@ -580,13 +595,25 @@ public final class LoadRun {
     sleepUntil(windowEnd);
     ProcStats.Sample s1 = serverPid > 0 ? ProcStats.read(serverPid) : null;
     long q1 = serverPid > 0 ? ProcStats.runDelayNanos(serverPid) : -1;
+    java.util.Map<String, Long> th1 = serverPid > 0 ? ProcStats.threadCpuNanos(serverPid) : java.util.Map.of();
+    th1.entrySet().stream()
+        .map(e -> java.util.Map.entry(e.getKey(), (e.getValue() - th0.getOrDefault(e.getKey(), 0L)) / 1e9))
+        .filter(e -> e.getValue() > 0)
+        .sorted((a, b) -> Double.compare(b.getValue(), a.getValue()))
+        .forEach(e -> r.serverThreads.put(e.getKey(), e.getValue()));
     long gq1 = ProcStats.runDelayNanos(self);
     r.loadAverageEnd = ProcStats.loadAverage();
     long g1 = generatorCpuNanos();
     long t1 = System.nanoTime();
     Histogram lat = latency.getIntervalHistogram();
 
-    writesDone.get(60, TimeUnit.SECONDS);
+    try {
+      writesDone.get(60, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      // A server that stops answering is a result, not a crash: report what was measured.
+      r.writesUnanswered = onContext(writer, () -> (long) inFlight);
+      log.printf("%d writes still unanswered 60 s after the window; not waiting longer%n", r.writesUnanswered);
+    }
     long lastAcked = onContext(writer, () -> maxAcked);
     awaitDrain(lastAcked);
     lat.add(latency.getIntervalHistogram());

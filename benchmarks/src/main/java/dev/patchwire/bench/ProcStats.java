@@ -78,6 +78,31 @@ final class ProcStats {
     }
   }
 
+  /**
+   * CPU time (user + system, nanoseconds) of the process's live threads grouped by thread name
+   * without its digits ({@code vert.x-eventloop-thread-}, {@code C2 CompilerThre}, {@code GC
+   * Thread#}...), from {@code /proc/PID/task/TID/stat}. Empty when unavailable.
+   */
+  static java.util.Map<String, Long> threadCpuNanos(long pid) {
+    java.util.Map<String, Long> byName = new java.util.TreeMap<>();
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = Files.readString(t.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+          long nanos = (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 1_000_000_000L / TICKS;
+          byName.merge(name, nanos, Long::sum);
+        } catch (IOException | RuntimeException gone) {
+          // the thread ended meanwhile
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // no /proc
+    }
+    return byName;
+  }
+
   /** The 1-minute load average, or -1. */
   static double loadAverage() {
     try {

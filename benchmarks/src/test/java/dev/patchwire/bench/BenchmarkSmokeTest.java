@@ -70,6 +70,12 @@ class BenchmarkSmokeTest {
   }
 
   @Test
+  @DisplayName("building a Change runs")
+  void changes() throws Exception {
+    runs(tiny(ChangeBenchmark.class), 1);
+  }
+
+  @Test
   @DisplayName("the H2 write path runs")
   void writes() throws Exception {
     runs(tiny(WriteBenchmark.class), 3);
