@@ -16,19 +16,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Found by the torture test (its change-log audit resumes {@code items} from {@code since=E:0}):
- * a resume that the durable change log must serve is bounded by a count of rows
- * ({@code ChangeLog.MAX_REPLAY}, 10,000) but not by bytes. {@code ChangeLog.since} reads every
- * row after the position (patch and whole {@code after_doc}) and parses them all into trees at
- * once, so one client with an old {@code since} over large documents makes the engine allocate
- * without bound: an {@code OutOfMemoryError} on the event loop (caught there, so the client gets a
- * snapshot instead of the replay the log holds, while every other thread of the engine shares the
- * exhausted heap). Seen here: the OutOfMemoryError in {@code ChangeLog.rebuild}, then the fallback
- * snapshot failing too, and the stream closed with 1011 "snapshot failed": a client that retries
- * with the same {@code since} never gets its state.
- *
- * <p>Fixed by capping a replay by bytes ({@code ChangeLog.MAX_REPLAY_BYTES}, checked with a query
- * that reads only the rows' sizes): past it the client gets a snapshot. Here: 40 changes of a
- * ~500 KB document, one resume from seq 0: a snapshot, the engine healthy, no OutOfMemoryError.
+ * a resume served by the durable change log was bounded by a count of rows
+ * ({@code ChangeLog.MAX_REPLAY}) but not by bytes, so one old {@code since} over large documents
+ * made the engine parse hundreds of MB at once: an OutOfMemoryError, after which H2 closed the
+ * database (every write 500, every stream 1011 "snapshot failed", the process still up). Fixed in
+ * 7ae2244 (a replay is capped at 16 MiB; past that, a snapshot). This is the regression test:
+ * 120 changes of a ~900 KB document, an engine with a 256 MB heap (ProcessServer's), one resume
+ * from seq 0; the stream must start (a replay or a snapshot), with no OutOfMemoryError, and the
+ * engine must still take writes.
  */
 @DisplayName("A resume served by the change log")
 class ChangeLogReplayMemoryTest {

@@ -206,8 +206,12 @@ class ConvergenceTortureTest {
       }
       if (!resumed) {
         String output = servers.output();
-        System.out.println("torture: the change log did not replay " + c + " from seq 0 (a snapshot came); engine output:\n"
-            + output.substring(Math.max(0, output.length() - 3000)));
+        long changes = acks.stream().filter(a -> a.collection().equals(c)).count();
+        boolean oom = output.contains("OutOfMemoryError");
+        System.out.println("torture: the change log did not replay " + c + " from seq 0 (" + changes
+            + " acknowledged changes): the engine caps a replay (10,000 changes or 16 MiB) and sends a snapshot;"
+            + " engine output (tail):\n" + output.substring(Math.max(0, output.length() - 3000)));
+        assertTrue(!oom, c + ": the engine ran out of memory: " + output.substring(Math.max(0, output.length() - 3000)));
         out.put("log." + c + ".notReplayed", 1L);
         continue;
       }
