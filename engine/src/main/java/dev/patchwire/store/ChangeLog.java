@@ -133,10 +133,14 @@ public final class ChangeLog {
     return new Change(seq, collection, docId, before, afterDoc, after, len(beforeFields), docOps);
   }
 
+  /** Rows deleted per statement: each delete is its own small transaction. */
+  static final int COMPACT_CHUNK = 64;
+
   /**
    * Deletes the oldest rows beyond the retention: older than {@code maxAge}, or beyond
    * {@code maxBytes} counted from the newest. The newest row always stays, so the head seq
-   * survives. Runs on the pool, beside the writer, never in its way.
+   * survives. Runs on the read pool, beside the writer, never in its way, and deletes in small
+   * chunks: one transaction over many large rows makes H2 hold them all in memory at once.
    */
   static Future<Long> compact(Pool pool, Duration maxAge, long maxBytes) {
     String byBytes = "SELECT COALESCE(MAX(seq), 0) FROM (SELECT seq, SUM(bytes) OVER (ORDER BY seq DESC)"
@@ -146,8 +150,14 @@ public final class ChangeLog {
     return pool.preparedQuery(byBytes).execute(Tuple.of(maxBytes))
         .compose(a -> pool.preparedQuery(byAge).execute(Tuple.of(-maxAge.toSeconds()))
             .map(b -> Math.max(a.iterator().next().getLong(0), b.iterator().next().getLong(0))))
-        .compose(cut -> cut <= 0 ? Future.succeededFuture(0L)
-            : pool.preparedQuery("DELETE FROM pw_changes WHERE seq <= ? AND seq < (SELECT MAX(seq) FROM pw_changes)")
-                .execute(Tuple.of(cut)).map(r -> (long) r.rowCount()));
+        .compose(cut -> cut <= 0 ? Future.succeededFuture(0L) : deleteUpTo(pool, cut, 0));
+  }
+
+  private static Future<Long> deleteUpTo(Pool pool, long cut, long deleted) {
+    return pool.preparedQuery("DELETE FROM pw_changes WHERE seq IN (SELECT seq FROM pw_changes"
+            + " WHERE seq <= ? AND seq < (SELECT MAX(seq) FROM pw_changes) ORDER BY seq LIMIT ?)")
+        .execute(Tuple.of(cut, COMPACT_CHUNK))
+        .compose(r -> r.rowCount() == 0 ? Future.succeededFuture(deleted)
+            : deleteUpTo(pool, cut, deleted + r.rowCount()));
   }
 }
