@@ -22,6 +22,8 @@ import java.util.Map;
 public final class Fanout {
 
   private static final int SLOTS = 4;
+  /** Changes dispatched in one event-loop task before the rest wait for the next one. */
+  static final int MAX_CHANGES_PER_TURN = 64;
 
   private final Context context;
   private final Map<String, List<Subscription>> byCollection = new HashMap<>();
@@ -83,16 +85,26 @@ public final class Fanout {
     }
   }
 
+  /**
+   * Dispatches what has queued up, at most {@link #MAX_CHANGES_PER_TURN}, then flushes. A longer
+   * backlog continues in a later task, so the loop's sockets, timers and handshakes are never
+   * starved by one long turn.
+   */
   private void drainIncoming() {
     drainScheduled = false;
     Change change;
-    while ((change = incoming.poll()) != null) {
+    int n = 0;
+    while (n++ < MAX_CHANGES_PER_TURN && (change = incoming.poll()) != null) {
       dispatch(change);
     }
-    for (int i = 0, n = unflushed.size(); i < n; i++) {
+    for (int i = 0, m = unflushed.size(); i < m; i++) {
       unflushed.get(i).flush();
     }
     unflushed.clear();
+    if (!incoming.isEmpty()) {
+      drainScheduled = true;
+      context.runOnContext(v -> drainIncoming());
+    }
   }
 
   /** {@code s} wrote without flushing; flush it at the end of this turn. */
