@@ -1,25 +1,22 @@
 package dev.patchwire.transport;
 
 import dev.patchwire.http.HttpErrors;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import dev.patchwire.stream.Fanout;
 import dev.patchwire.stream.FrameEncoder;
 import dev.patchwire.stream.StreamSink;
 import dev.patchwire.stream.Streams;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.http.impl.WebSocketImplBase;
-import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.ext.web.RoutingContext;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -114,20 +111,27 @@ public final class WebSocketTransport {
       return "ws";
     }
 
+    /**
+     * Every frame takes the same path, straight to the Netty pipeline: Vert.x queues a write of
+     * its own while the socket is full, and a frame held there could be overtaken by one written
+     * below it. The same encoded bytes go to every subscriber, wrapped, never re-encoded.
+     */
     @Override
     public void write(Buffer frame) {
-      // The same encoded bytes go to every subscriber: wrap them, do not re-encode the text.
-      ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT,
-          ((BufferInternal) frame).getByteBuf(), true));
+      channel.writeAndFlush(textFrame(frame), channel.voidPromise());
+      unflushed = false;
     }
 
     @Override
     public boolean writeDeferred(Buffer frame) {
-      channel.write(new TextWebSocketFrame(true, 0, ((BufferInternal) frame).getByteBuf()),
-          channel.voidPromise());
+      channel.write(textFrame(frame), channel.voidPromise());
       boolean first = !unflushed;
       unflushed = true;
       return first;
+    }
+
+    private TextWebSocketFrame textFrame(Buffer frame) {
+      return new TextWebSocketFrame(true, 0, ((BufferInternal) frame).getByteBuf());
     }
 
     @Override
