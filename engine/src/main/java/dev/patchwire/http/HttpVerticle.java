@@ -31,7 +31,7 @@ public final class HttpVerticle extends VerticleBase {
 
   /** Where and how to listen. {@code port} may be negative: a random port shared by instances. */
   public record Settings(String host, int port, long maxBodyBytes, long pingMillis, long ssePingMillis,
-      boolean wsCompression) {
+      boolean wsCompression, long flushIntervalMillis) {
   }
 
   /** What every instance shares: the store, the streams, the meters. */
@@ -53,7 +53,7 @@ public final class HttpVerticle extends VerticleBase {
     DocumentStore store = shared.store();
     Streams streams = shared.streams();
     long maxBodyBytes = settings.maxBodyBytes();
-    Fanout fanout = new Fanout(context, streams);
+    Fanout fanout = new Fanout(context, streams, settings.flushIntervalMillis());
     RestApi rest = new RestApi(store, shared.writeTimer());
     WebSocketTransport ws = new WebSocketTransport(vertx, streams, fanout, settings.pingMillis());
     SseTransport sse = new SseTransport(vertx, streams, fanout, settings.ssePingMillis());

@@ -44,6 +44,7 @@ public final class EngineOptions {
   private long logRetentionBytes = DEFAULT_LOG_RETENTION_BYTES;
   private long logCompactIntervalMillis = DEFAULT_LOG_COMPACT_INTERVAL_MILLIS;
   private boolean wsCompression = false;
+  private long flushIntervalMillis = 0;
   private boolean kanban = true;
   private boolean seedDemo = true;
   /** Extra collections: name to schema file, or to null for "any JSON object". */
@@ -66,6 +67,7 @@ public final class EngineOptions {
     logRetentionBytes = other.logRetentionBytes;
     logCompactIntervalMillis = other.logCompactIntervalMillis;
     wsCompression = other.wsCompression;
+    flushIntervalMillis = other.flushIntervalMillis;
     kanban = other.kanban;
     seedDemo = other.seedDemo;
     collections.putAll(other.collections);
@@ -86,6 +88,7 @@ public final class EngineOptions {
       "                                 comma-separated; the stricter wins (default 7d,256m)",
       "  --log-compact-interval MS      how often old change-log rows are removed (default 60000)",
       "  --collection NAME[=SCHEMA]     add a collection, optionally with a JSON Schema file (repeatable)",
+      "  --flush-interval MS            let a change wait up to MS for others, one socket write for all (default 0)",
       "  --ws-compression               offer permessage-deflate on WebSockets (off: it costs CPU per socket)",
       "  --no-kanban                    do not create the kanban collections projects and tasks",
       "  --no-seed                      do not seed an empty database with the demo project",
@@ -109,7 +112,7 @@ public final class EngineOptions {
         case "--ws-compression" -> o.setWsCompression(true);
         case "--host", "--port", "--data", "--history-bytes", "--max-body-bytes",
             "--subscriber-buffer-bytes", "--ping-interval", "--sse-ping-interval",
-            "--max-subscribers", "--log-retention", "--log-compact-interval" -> {
+            "--max-subscribers", "--log-retention", "--log-compact-interval", "--flush-interval" -> {
           if (value == null) {
             if (i + 1 >= args.length) {
               throw new IllegalArgumentException(flag + " needs a value");
@@ -150,6 +153,7 @@ public final class EngineOptions {
       case "--max-subscribers" -> setMaxSubscribers(parseInt(flag, value));
       case "--log-retention" -> setLogRetention(value);
       case "--log-compact-interval" -> setLogCompactIntervalMillis(parseSize(flag, value));
+      case "--flush-interval" -> setFlushIntervalMillis(parseInt(flag, value));
       default -> throw new IllegalStateException(flag);
     }
   }
@@ -201,6 +205,7 @@ public final class EngineOptions {
   public long logRetentionBytes() { return logRetentionBytes; }
   public long logCompactIntervalMillis() { return logCompactIntervalMillis; }
   public boolean wsCompression() { return wsCompression; }
+  public long flushIntervalMillis() { return flushIntervalMillis; }
   public boolean kanban() { return kanban; }
   public boolean seedDemo() { return seedDemo; }
   /** Extra collections; a null value means no schema. */
@@ -313,6 +318,15 @@ public final class EngineOptions {
    */
   public EngineOptions setWsCompression(boolean wsCompression) {
     this.wsCompression = wsCompression;
+    return this;
+  }
+
+  /** See {@code --flush-interval}: 0 (the default) sends every change at once. */
+  public EngineOptions setFlushIntervalMillis(long millis) {
+    if (millis < 0 || millis > 1000) {
+      throw new IllegalArgumentException("flush interval must be 0..1000 ms, got " + millis);
+    }
+    this.flushIntervalMillis = millis;
     return this;
   }
 

@@ -37,10 +37,26 @@ public final class Fanout {
   private final List<Subscription> unflushed = new ArrayList<>();
   private final Streams streams;
 
+  /** How long a change may wait so that more join it in the same flush; 0 sends at once. */
+  private final long flushIntervalMillis;
+
   /** Create on the event loop it serves (a verticle's start). */
   public Fanout(Context context, Streams streams) {
+    this(context, streams, 0);
+  }
+
+  /**
+   * @param flushIntervalMillis 0: a change goes out in the next task (frames still coalesce when
+   *     the loop is behind); N: the first change waits up to N ms for others, so each socket gets
+   *     them in one write — less CPU per delivery for up to N ms more latency
+   */
+  public Fanout(Context context, Streams streams, long flushIntervalMillis) {
+    if (flushIntervalMillis < 0) {
+      throw new IllegalArgumentException("flush interval must be 0 or more, got " + flushIntervalMillis);
+    }
     this.context = context;
     this.streams = streams;
+    this.flushIntervalMillis = flushIntervalMillis;
   }
 
   /** Starts consuming the MsgStore's changes on this fan-out's context. */
@@ -81,7 +97,11 @@ public final class Fanout {
     incoming.add(change);
     if (!drainScheduled) {
       drainScheduled = true;
-      context.runOnContext(v -> drainIncoming());
+      if (flushIntervalMillis == 0) {
+        context.runOnContext(v -> drainIncoming());
+      } else {
+        context.owner().setTimer(flushIntervalMillis, t -> drainIncoming());
+      }
     }
   }
 
