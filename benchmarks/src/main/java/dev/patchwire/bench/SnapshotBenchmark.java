@@ -7,6 +7,7 @@ import dev.patchwire.store.CollectionSpec;
 import dev.patchwire.store.Snapshot;
 import dev.patchwire.store.Write;
 import dev.patchwire.stream.Filter;
+import dev.patchwire.stream.SnapshotJson;
 import dev.patchwire.transport.WsFrames;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -82,24 +83,7 @@ public class SnapshotBenchmark {
 
   private Buffer frame(Filter filter) {
     Snapshot snap = Fixtures.await(fx.store.snapshot(Kanban.TASKS));
-    return WsFrames.INSTANCE.snapshot("bench", snap.seq(), Kanban.TASKS, docsJson(snap, filter));
-  }
-
-  /** As {@code Subscription} joins the stored texts (never re-serialized). */
-  static String docsJson(Snapshot snap, Filter filter) {
-    StringBuilder sb = new StringBuilder(64 + snap.docs().size() * 256).append('{');
-    boolean first = true;
-    for (Snapshot.StoredDoc doc : snap.docs()) {
-      if (!filter.isAll() && !filter.matches(Json.parse(doc.json()))) {
-        continue;
-      }
-      if (!first) {
-        sb.append(',');
-      }
-      first = false;
-      sb.append(Json.quote(doc.id())).append(':').append(doc.json());
-    }
-    return sb.append('}').toString();
+    return WsFrames.INSTANCE.snapshot("bench", snap.seq(), Kanban.TASKS, SnapshotJson.docs(snap, filter));
   }
 
   @TearDown(Level.Trial)

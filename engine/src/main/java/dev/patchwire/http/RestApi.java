@@ -9,6 +9,7 @@ import dev.patchwire.store.Write;
 import dev.patchwire.store.WriteRejected;
 import dev.patchwire.store.WriteResult;
 import dev.patchwire.stream.Filter;
+import dev.patchwire.stream.SnapshotJson;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -118,18 +119,8 @@ public final class RestApi {
       HttpErrors.send(ctx, 400, "bad_where", e.getMessage(), null);
       return;
     }
-    onLoop(ctx, store.snapshot(c), snap -> {
-      StringBuilder sb = new StringBuilder("{").append(Json.quote(c)).append(":{");
-      boolean first = true;
-      for (Snapshot.StoredDoc doc : snap.docs()) {
-        if (filter.isAll() || filter.matches(Json.parse(doc.json()))) {
-          sb.append(first ? "" : ",").append(Json.quote(doc.id())).append(':').append(doc.json());
-          first = false;
-        }
-      }
-      sb.append("},\"seq\":").append(snap.seq()).append('}');
-      json(ctx, 200, snap.seq(), sb.toString());
-    });
+    onLoop(ctx, store.snapshot(c), snap -> json(ctx, 200, snap.seq(),
+        "{" + Json.quote(c) + ":" + SnapshotJson.docs(snap, filter) + ",\"seq\":" + snap.seq() + "}"));
   }
 
   // --- request checks: each answers the error itself and returns null when the request is refused

@@ -4,7 +4,6 @@ import dev.patchwire.msg.Change;
 import dev.patchwire.msg.History;
 import dev.patchwire.msg.Position;
 import dev.patchwire.store.ChangeLog;
-import dev.patchwire.json.Json;
 import dev.patchwire.store.Snapshot;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
@@ -180,29 +179,13 @@ public final class Subscription {
       }
       Snapshot snap = ar.result();
       sink.write(sink.encoder().snapshot(streams.epoch(), snap.seq(), request.collection(),
-          docsJson(snap)));
+          SnapshotJson.docs(snap, request.filter())));
       lastSeq = snap.seq();
       if (first) {
         sink.write(sink.encoder().ready(streams.epoch(), lastSeq, false));
       }
       goLive();
     }));
-  }
-
-  private String docsJson(Snapshot snap) {
-    StringBuilder sb = new StringBuilder(64 + snap.docs().size() * 256).append('{');
-    boolean firstDoc = true;
-    for (Snapshot.StoredDoc doc : snap.docs()) {
-      if (!request.filter().isAll() && !request.filter().matches(Json.parse(doc.json()))) {
-        continue;
-      }
-      if (!firstDoc) {
-        sb.append(',');
-      }
-      firstDoc = false;
-      sb.append(Json.quote(doc.id())).append(':').append(doc.json());
-    }
-    return sb.append('}').toString();
   }
 
   /** After a start or resync snapshot: the waiting live frames after its seq, then live. */
