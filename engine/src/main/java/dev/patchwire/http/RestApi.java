@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.patchwire.json.Json;
 import dev.patchwire.store.DocumentStore;
 import dev.patchwire.store.Snapshot;
+import dev.patchwire.store.StoreUnavailable;
 import dev.patchwire.store.Write;
 import dev.patchwire.store.WriteRejected;
 import dev.patchwire.store.WriteResult;
@@ -255,6 +256,8 @@ public final class RestApi {
   static void fail(RoutingContext ctx, Throwable cause) {
     if (cause instanceof WriteRejected r) {
       HttpErrors.send(ctx, status(r.reason()), r.reason().code(), r.getMessage(), r.details());
+    } else if (cause instanceof StoreUnavailable) {
+      HttpErrors.send(ctx, 503, "unavailable", "the engine cannot take writes now; retry shortly", null);
     } else {
       System.getLogger(RestApi.class.getName()).log(System.Logger.Level.ERROR, "request failed", cause);
       HttpErrors.send(ctx, 500, "internal", "the server could not complete the request", null);

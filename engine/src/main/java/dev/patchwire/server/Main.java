@@ -49,6 +49,12 @@ public final class Main {
       System.exit(1);
       return;
     }
+    server.onFatal(e -> {
+      // Exit (running the shutdown hook) so that a supervisor restarts on the durable state;
+      // clients reconnect with since and get exactly what they missed.
+      System.err.println("patchwire: the database failed during a commit, exiting: " + e);
+      new Thread(() -> System.exit(70), "patchwire-fatal-exit").start();
+    });
     System.out.println("patchwire listening on http://" + options.host() + ":" + server.port()
         + " (data " + options.dataDir().toAbsolutePath() + ", epoch " + server.epoch() + ")");
     System.out.flush();

@@ -132,6 +132,11 @@ public final class PatchwireServer {
 
   public Streams streams() { return streams; }
 
+  /** See {@link DocumentStore#onFatal}: the writer stopped, the process should restart. */
+  public void onFatal(java.util.function.Consumer<Throwable> handler) {
+    store.onFatal(handler);
+  }
+
   /** Closes WebSocket streams with 1001, ends SSE streams, stops HTTP and closes the database. */
   public Future<Void> close() {
     return streams.closeAll((short) 1001, "server going away")

@@ -67,6 +67,9 @@ public final class DocumentStore extends VerticleBase {
   private long lastSeq;
   private volatile long committedSeq;
   private Consumer<Change> publisher = change -> { };
+  /** Set once the writer met a failure of unknown outcome; from then on it refuses writes. */
+  private volatile StoreUnavailable broken;
+  private Consumer<Throwable> onFatal = e -> { };
 
   /** The most writes one transaction commits together. */
   static final int MAX_BATCH = 256;
@@ -169,10 +172,33 @@ public final class DocumentStore extends VerticleBase {
     this.publisher = publisher;
   }
 
-  /** Queues a write; the future fails with {@link WriteRejected} when it is refused. */
+  /**
+   * Called once, on the writer's context, when a database failure leaves the outcome of a commit
+   * unknown. {@code Main} exits so that a supervisor restarts the engine on its durable state.
+   */
+  public void onFatal(Consumer<Throwable> onFatal) {
+    this.onFatal = onFatal;
+  }
+
+  /** True while the writer takes writes. */
+  public boolean writable() {
+    return broken == null;
+  }
+
+  /**
+   * Queues a write; the future fails with {@link WriteRejected} when it is refused, and with
+   * {@link StoreUnavailable} once the writer has stopped.
+   */
   public Future<WriteResult> write(Write write) {
+    if (broken != null) {
+      return Future.failedFuture(broken);
+    }
     Promise<WriteResult> promise = Promise.promise();
     context.runOnContext(v -> {
+      if (broken != null) {
+        promise.fail(broken);
+        return;
+      }
       queue.add(new Queued(write, promise));
       drain();
     });
@@ -222,10 +248,19 @@ public final class DocumentStore extends VerticleBase {
       }
       return chain;
     }).onComplete(tx -> {
+      if (tx.failed() && broken == null) {
+        broken = new StoreUnavailable("the database failed during a commit; the engine must restart",
+            tx.cause());
+        System.getLogger(DocumentStore.class.getName()).log(System.Logger.Level.ERROR,
+            "writer stopped: a commit failed with an unknown outcome", tx.cause());
+        queue.forEach(q -> q.promise().fail(broken));
+        queue.clear();
+        onFatal.accept(tx.cause());
+      }
       for (int i = 0; i < batch.size(); i++) {
         Promise<WriteResult> promise = batch.get(i).promise();
         if (tx.failed()) {
-          promise.fail(tx.cause());
+          promise.fail(broken);
           continue;
         }
         AsyncResult<Done> r = results.get(i);
@@ -242,7 +277,9 @@ public final class DocumentStore extends VerticleBase {
         promise.complete(r.result().result());
       }
       writing = false;
-      drain();
+      if (broken == null) {
+        drain();
+      }
     });
   }
 
@@ -446,6 +483,9 @@ public final class DocumentStore extends VerticleBase {
 
   /** True when the database answers a trivial query. */
   public Future<Boolean> ping() {
+    if (broken != null) {
+      return Future.failedFuture(broken);
+    }
     return pool.query("SELECT 1").execute().map(r -> true);
   }
 }
