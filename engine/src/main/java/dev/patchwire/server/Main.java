@@ -14,6 +14,12 @@ public final class Main {
   }
 
   public static void main(String[] args) throws Exception {
+    // H2 writes its chunks from heap buffers; the JDK then keeps a direct copy of the largest one
+    // per thread, and the database runs on many worker threads. Cap that cache (unless the
+    // operator set it), or large documents exhaust direct memory (seen by the torture test).
+    if (System.getProperty("jdk.nio.maxCachedBufferSize") == null) {
+      System.setProperty("jdk.nio.maxCachedBufferSize", String.valueOf(256 * 1024));
+    }
     if (args.length > 0 && (args[0].equals("record") || args[0].equals("replay"))) {
       // client-side tools that ship in the same jar: record a stream, replay a recording
       System.exit(dev.patchwire.tools.StreamTool.run(args));

@@ -96,9 +96,12 @@ public final class DocumentStore extends VerticleBase {
   public Future<?> start() throws Exception {
     Files.createDirectories(dataDir);
     // WRITE_DELAY=0: every commit reaches the file before we answer (a 2xx survives kill -9).
+    // OPTIMIZE_REUSE_RESULTS=FALSE: H2 may otherwise hand a prepared statement the cached result
+    // of a parameterless subquery, such as the MAX(seq) that fences snapshots and replays, from
+    // before another session's commit: the fence would lag its own rows (seen by the torture test).
     // DB_CLOSE_ON_EXIT=FALSE: our own shutdown closes the database after the streams.
     String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("patchwire")
-        + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+        + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;OPTIMIZE_REUSE_RESULTS=FALSE";
     JDBCConnectOptions connect = new JDBCConnectOptions().setJdbcUrl(url).setUser("sa").setPassword("");
     pool = JDBCPool.pool(vertx, connect, new PoolOptions().setMaxSize(4).setName("patchwire-read"));
     writePool = JDBCPool.pool(vertx, connect, new PoolOptions().setMaxSize(1).setName("patchwire-write"));

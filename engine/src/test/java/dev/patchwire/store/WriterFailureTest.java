@@ -32,7 +32,7 @@ class WriterFailureTest {
 
       // Close the embedded database under the engine, as H2 does itself after an internal error.
       String url = "jdbc:h2:file:" + server.dataDir().toAbsolutePath().resolve("patchwire")
-          + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+          + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;OPTIMIZE_REUSE_RESULTS=FALSE";
       try (Connection c = DriverManager.getConnection(url, "sa", "")) {
         c.createStatement().execute("SHUTDOWN");
       }
