@@ -241,15 +241,14 @@ final class Fixtures implements AutoCloseable {
       counter.frames++;
     }
 
-    // writeDeferred and flush: the engine's coalescing sink API, written without @Override so
-    // that this sink compiles both before and after the engine has it.
-
     /** Counts the frame like {@link #write}; nothing is ever left to flush. */
+    @Override
     public boolean writeDeferred(Buffer frame) {
       counter.frames++;
       return false;
     }
 
+    @Override
     public void flush() {
     }
 

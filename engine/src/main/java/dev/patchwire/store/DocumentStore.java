@@ -229,20 +229,23 @@ public final class DocumentStore extends VerticleBase {
       batch.add(queue.poll());
     }
     List<AsyncResult<Done>> results = new ArrayList<>(batch.size());
+    long[] batchSeq = {lastSeq};  // the seq of the batch's newest change so far
     writePool.withTransaction(conn -> {
       Future<Void> chain = Future.succeededFuture();
       for (Queued q : batch) {
         chain = chain.compose(v -> {
-          long next = lastSeq + 1 + committedIn(results);
           Future<Done> one;
           try {
-            one = perform(conn, q.write(), next);
+            one = perform(conn, q.write(), batchSeq[0] + 1);
           } catch (RuntimeException e) {
             one = Future.failedFuture(e);
           }
           return one.transform(ar -> {
             if (ar.failed() && !(ar.cause() instanceof WriteRejected)) {
               return Future.failedFuture(ar.cause());
+            }
+            if (ar.succeeded() && ar.result().change() != null) {
+              batchSeq[0]++;
             }
             results.add(ar);
             return Future.succeededFuture();
@@ -284,16 +287,6 @@ public final class DocumentStore extends VerticleBase {
         drain();
       }
     });
-  }
-
-  private static long committedIn(List<AsyncResult<Done>> results) {
-    long n = 0;
-    for (AsyncResult<Done> r : results) {
-      if (r.succeeded() && r.result().change() != null) {
-        n++;
-      }
-    }
-    return n;
   }
 
   /** Reads the current document and applies one write to it, inside the batch's transaction. */
