@@ -81,7 +81,7 @@ public final class Subscription {
     fanout.add(this);
     Position since = request.since();
     if (since == null || !since.epoch().equals(streams.epoch())) {
-      sendSnapshot(true);
+      sendSnapshot(Start.FRESH);
       return;
     }
     History.Replay replay = streams.history().since(since.seq());
@@ -91,7 +91,7 @@ public final class Subscription {
     }
     if (replay != null) {
       // more to replay than a snapshot is worth, and the log would say the same
-      sendSnapshot(true);
+      sendSnapshot(Start.FRESH);
       return;
     }
     streams.store().changesSince(request.collection(), since.seq())
@@ -105,7 +105,7 @@ public final class Subscription {
             if (ar.failed()) {
               streams.log().log(System.Logger.Level.WARNING, "change-log replay failed", ar.cause());
             }
-            sendSnapshot(true);
+            sendSnapshot(Start.FRESH);
           }
         }));
   }
@@ -166,7 +166,10 @@ public final class Subscription {
     }
   }
 
-  private void sendSnapshot(boolean first) {
+  /** Why a snapshot is sent: a fresh stream is followed by Ready, a resync is not. */
+  private enum Start { FRESH, RESYNC }
+
+  private void sendSnapshot(Start start) {
     streams.store().snapshot(request.collection()).onComplete(ar -> context.runOnContext(v -> {
       if (state == State.CLOSED) {
         return;
@@ -181,7 +184,7 @@ public final class Subscription {
       sink.write(sink.encoder().snapshot(streams.epoch(), snap.seq(), request.collection(),
           SnapshotJson.docs(snap, request.filter())));
       lastSeq = snap.seq();
-      if (first) {
+      if (start == Start.FRESH) {
         sink.write(sink.encoder().ready(streams.epoch(), lastSeq, false));
       }
       goLive();
@@ -288,7 +291,7 @@ public final class Subscription {
     streams.countResync();
     sink.write(sink.encoder().resync(droppedSinceResync));
     droppedSinceResync = 0;
-    sendSnapshot(false);
+    sendSnapshot(Start.RESYNC);
   }
 
   /** Closes the stream with {@code code} and leaves the fan-out. Idempotent. */
