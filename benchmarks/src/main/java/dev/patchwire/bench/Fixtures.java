@@ -131,10 +131,21 @@ final class Fixtures implements AutoCloseable {
   }
 
   /**
-   * Waits until the fan-out's event loop has run everything queued before this call (event-bus
-   * deliveries from this thread are queued in order), and returns the frames delivered so far.
+   * Waits until the fan-out's event loop has worked off everything queued before this call
+   * (event-bus deliveries from this thread are queued in order), and returns the frames delivered.
    */
   long barrier() {
+    // The fan-out works off a long backlog in several tasks, each queueing the next behind
+    // whatever is waiting: two reads in a row that agree mean no drain ran in between.
+    long seen = framesSoFar();
+    long again;
+    while ((again = framesSoFar()) != seen) {
+      seen = again;
+    }
+    return seen;
+  }
+
+  private long framesSoFar() {
     CompletableFuture<Long> seen = new CompletableFuture<>();
     context.runOnContext(v -> seen.complete(delivered.frames));
     return join(seen);
