@@ -1,0 +1,112 @@
+/**
+ * The public shapes of the patchwire client (PROTOCOL.md §5).
+ */
+
+/** What a stream is doing now; shown to the page as a connection indicator. */
+export type StreamState =
+  /** first connection, nothing received yet */
+  | 'connecting'
+  /** Ready received; live patches are applied as they come */
+  | 'ready'
+  /** the engine dropped our backlog (Resync) and a fresh snapshot is on its way */
+  | 'resyncing'
+  /** the connection dropped; the last good data stays visible while we reconnect with `since` */
+  | 'reconnecting'
+  /** ended for good: close() was called, or the server sent `finished` / close code 1000 */
+  | 'closed'
+  /** ended for good by an error the client cannot fix by retrying (4400, 4401, 4403, 4404, or HTTP 400/401/403/404 on SSE) */
+  | 'failed';
+
+export type TransportKind = 'ws' | 'sse';
+
+/** An error the server reported, or a transport failure. */
+export interface StreamError {
+  /** the engine's error code (`bad_request`, `unknown_collection`, ...), or `transport` */
+  code: string;
+  message: string;
+  /** the WebSocket close code or the SSE HTTP status, when there was one */
+  status?: number;
+}
+
+/** A consistent view of a stream, handed to every listener. Immutable; a new object on every change. */
+export interface StreamView<T> {
+  state: StreamState;
+  /** the collection's documents that match the filter, keyed by id (structurally shared between views) */
+  data: Readonly<Record<string, T>>;
+  /** `EPOCH:SEQ` of the last change applied, or null before the first snapshot */
+  position: string | null;
+  /** the transport of the current (or last) connection */
+  transport: TransportKind | null;
+  /** the last error, kept until the next Ready */
+  error: StreamError | null;
+  /** reconnect attempts since the last Ready (0 while connected) */
+  attempt: number;
+}
+
+export interface BackoffOptions {
+  /** first delay, default 500 ms */
+  initialMs?: number;
+  /** cap, default 8000 ms */
+  maxMs?: number;
+  /** share of each delay that is random, 0..1, default 0.5 (full jitter on half the delay) */
+  jitter?: number;
+}
+
+export interface StreamOptions {
+  /** http(s) base of the engine, default: the page's origin */
+  baseUrl?: string;
+  collection: string;
+  /** `field:value` filter (PROTOCOL.md §3), e.g. `project_id:demo` */
+  where?: string;
+  /** default `auto`: WebSocket, falling back to SSE when a WebSocket cannot connect */
+  transport?: TransportKind | 'auto';
+  /** resume from this `EPOCH:SEQ` (e.g. saved by the page) instead of starting with a snapshot */
+  since?: string;
+  /** `close` asks the engine to close with 4008 instead of resyncing when we fall behind */
+  lag?: 'resync' | 'close';
+  backoff?: BackoffOptions;
+  /** in `auto`, how long a WebSocket may take to open before SSE is tried, default 5000 ms */
+  wsOpenTimeoutMs?: number;
+  /** WebSocket constructor, default globalThis.WebSocket (pass `ws` in Node < 22) */
+  WebSocket?: typeof WebSocket;
+  /** fetch, default globalThis.fetch (SSE is read with fetch, so the HTTP status and error body are seen) */
+  fetch?: typeof fetch;
+  /**
+   * Every raw message received, before it is applied: a WebSocket text frame, or an SSE event
+   * (`{event, id?, data?}` with data parsed). For logging and for tests that check the wire.
+   */
+  onMessage?: (message: RawMessage) => void;
+}
+
+export type RawMessage =
+  | { transport: 'ws'; frame: unknown }
+  | { transport: 'sse'; event: { event: string; id?: string; data?: unknown } };
+
+export interface SyncStream<T = Record<string, unknown>> {
+  /** the current view; the same object until something changes */
+  getView(): StreamView<T>;
+  /** calls listener with every new view (not with the current one); returns the unsubscribe function */
+  subscribe(listener: (view: StreamView<T>) => void): () => void;
+  /**
+   * Resolves once the stream has applied the change at `position` (`EPOCH:SEQ`, as a write returned)
+   * or anything after it, or a snapshot of another epoch (the history was lost). Rejects when the
+   * stream closes or fails first, or after `timeoutMs` (default 10 s).
+   */
+  waitFor(position: string, options?: { timeoutMs?: number }): Promise<void>;
+  /** ends the stream for good (state `closed`); idempotent */
+  close(): void;
+}
+
+/** The answer to a REST write: the document (absent for delete) and the change's position. */
+export interface WriteResult<T> {
+  status: number;
+  doc: T | null;
+  /** `EPOCH:SEQ` from the Patchwire-Seq header */
+  position: string;
+}
+
+/** One RFC 6902 operation. */
+export type PatchOperation =
+  | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
+  | { op: 'remove'; path: string }
+  | { op: 'move' | 'copy'; from: string; path: string };

@@ -1,0 +1,18 @@
+import { defineConfig } from 'vite';
+
+// The kanban board: built into dist/board, which Maven packs as the engine's webroot.
+// `npm run dev` serves it with hot reload and proxies the API to an engine on :8080.
+export default defineConfig({
+  root: 'board',
+  base: './',
+  build: {
+    outDir: '../dist/board',
+    emptyOutDir: true,
+    sourcemap: true,
+  },
+  server: {
+    proxy: {
+      '/api': { target: 'http://127.0.0.1:8080', ws: true },
+    },
+  },
+});
