@@ -79,7 +79,15 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/api/stats").handler(ctx -> ctx.json(streams.stats()));
     router.get("/health").handler(this::health);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(shared.registry()));
-    router.get("/*").handler(StaticHandler.create("webroot"));
+    // The board (web-client, built by Vite): hashed asset names never change content, so they
+    // may be cached for good; index.html must be re-checked or an upgrade is never seen.
+    // (A StaticHandler on a wildcard route resolves the path after the route's prefix.)
+    router.get("/assets/*").handler(
+        StaticHandler.create("webroot/assets").setMaxAgeSeconds(365L * 24 * 3600));
+    router.get("/*").handler(ctx -> {
+      ctx.response().putHeader("Cache-Control", "no-cache");
+      ctx.next();
+    }).handler(StaticHandler.create("webroot").setCachingEnabled(false));
 
     router.errorHandler(400, ctx -> errorOr(ctx, 400, "bad_request", "the request is malformed"));
     router.errorHandler(404, ctx -> errorOr(ctx, 404, "not_found", "no such resource"));
