@@ -76,6 +76,24 @@ export interface StreamOptions {
    * (`{event, id?, data?}` with data parsed). For logging and for tests that check the wire.
    */
   onMessage?: (message: RawMessage) => void;
+  /**
+   * The documents the page held at `since` (saved together with it), so a resumed stream has
+   * something to apply the missed changes to. Without them, a replayed update of a document the
+   * stream does not hold fails to apply and the stream starts over from a snapshot.
+   */
+  initialData?: Readonly<Record<string, unknown>>;
+  /** where an exception thrown by a listener or by onMessage goes (it never stops the stream); default console.error */
+  onListenerError?: (error: unknown) => void;
+  /** timer functions for reconnect delays and timeouts, default the global ones (tests pass their own) */
+  timers?: Timers;
+  /** random numbers in [0, 1) for the backoff jitter, default Math.random */
+  random?: () => number;
+}
+
+/** The timer functions a stream uses; the handle is whatever setTimeout returned. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
 }
 
 export type RawMessage =
@@ -101,8 +119,10 @@ export interface SyncStream<T = Record<string, unknown>> {
 export interface WriteResult<T> {
   status: number;
   doc: T | null;
-  /** `EPOCH:SEQ` from the Patchwire-Seq header */
+  /** `EPOCH:SEQ` from the Patchwire-Seq header ('' if the answer had none, e.g. a proxy dropped it) */
   position: string;
+  /** the ETag header (`"N"`, N the seq of the document's last change), for a later `ifMatch` */
+  etag?: string;
 }
 
 /** One RFC 6902 operation. */

@@ -1,0 +1,24 @@
+/**
+ * @patchwire/client: the public surface. Everything else in src/ is internal.
+ */
+export type {
+  BackoffOptions,
+  PatchOperation,
+  RawMessage,
+  StreamError,
+  StreamOptions,
+  StreamState,
+  StreamView,
+  SyncStream,
+  Timers,
+  TransportKind,
+  WriteResult,
+} from './types.js';
+export { openStream, StreamWaitError } from './stream.js';
+export { PatchwireClient, PatchwireError } from './rest.js';
+export type { ListResult, NewDocument, PatchwireClientOptions, WriteOptions } from './rest.js';
+export { applyPatch, escapePointerToken, jsonEqual, parsePointer, PatchError } from './patch.js';
+export type { ApplyPatchOptions } from './patch.js';
+export { comparePositions, formatPosition, parsePosition, tryParsePosition } from './position.js';
+export type { Position } from './position.js';
+export { Backoff, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';

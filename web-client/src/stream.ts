@@ -1,0 +1,526 @@
+/**
+ * A live, filtered view of one collection (PROTOCOL.md §3, §5): connects over WebSocket or SSE,
+ * applies the snapshot and every change in order, ignores duplicates, reconnects after an
+ * unclean end with capped, jittered backoff and resumes with `since`, and tells the page what it
+ * is doing through immutable views.
+ */
+import { Backoff } from './backoff.js';
+import type { Incoming } from './frames.js';
+import { applyPatch, escapePointerToken, PatchError } from './patch.js';
+import { formatPosition, parsePosition, tryParsePosition, type Position } from './position.js';
+import { keepIdentity } from './share.js';
+import { connectSse, connectWebSocket, type Connection, type ConnectionEvents, type Ending } from './transports.js';
+import type {
+  RawMessage,
+  StreamError,
+  StreamOptions,
+  StreamState,
+  StreamView,
+  SyncStream,
+  Timers,
+  TransportKind,
+} from './types.js';
+
+export const DEFAULT_WS_OPEN_TIMEOUT_MS = 5000;
+export const DEFAULT_WAIT_TIMEOUT_MS = 10_000;
+
+/** Why a `waitFor` gave up. */
+export class StreamWaitError extends Error {
+  override readonly name = 'StreamWaitError';
+  constructor(
+    message: string,
+    /** `timeout`, or the final state the stream reached first */
+    readonly reason: 'timeout' | 'closed' | 'failed',
+    /** the stream's error at that moment, if any */
+    readonly streamError: StreamError | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** Opens a stream; it starts connecting at once. A wrong option throws a TypeError right away. */
+export function openStream<T = Record<string, unknown>>(options: StreamOptions): SyncStream<T> {
+  return new Stream<T>(options);
+}
+
+const EMPTY: Readonly<Record<string, never>> = Object.freeze({});
+const GLOBAL_TIMERS: Timers = {
+  // Wrapped: a browser's setTimeout refuses to be called as a method of another object.
+  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as Parameters<typeof clearTimeout>[0]),
+};
+/** setTimeout's largest delay; a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+interface Waiter {
+  target: Position;
+  resolve(): void;
+  reject(error: StreamWaitError): void;
+  timer: unknown;
+}
+
+interface Listener<T> {
+  fn(view: StreamView<T>): void;
+}
+
+class Stream<T> implements SyncStream<T> {
+  private readonly collection: string;
+  private readonly baseUrl: string;
+  private readonly transportMode: TransportKind | 'auto';
+  private readonly WebSocketImpl: typeof WebSocket | undefined;
+  private readonly fetchImpl: typeof fetch | undefined;
+  private readonly timers: Timers;
+  private readonly backoff: Backoff;
+  private readonly wsOpenTimeoutMs: number;
+
+  /** the document the patches apply to: `{[collection]: {id: doc}}` */
+  private root: unknown;
+  /** position of what `root` holds; both null when unknown */
+  private epoch: string | null = null;
+  private seq: number | null = null;
+
+  private view: StreamView<T>;
+  private connection: Connection | null = null;
+  /** the pending reconnect, or the WebSocket open deadline in `auto` */
+  private timer: unknown = null;
+  private readonly listeners = new Set<Listener<T>>();
+  private readonly waiters = new Set<Waiter>();
+  private readonly pendingViews: StreamView<T>[] = [];
+  private emitting = false;
+
+  constructor(private readonly options: StreamOptions) {
+    const { collection } = options;
+    if (typeof collection !== 'string' || collection === '') {
+      throw new TypeError('openStream: `collection` must be a non-empty string');
+    }
+    this.collection = collection;
+    this.baseUrl = resolveBaseUrl(options.baseUrl);
+    this.transportMode = options.transport ?? 'auto';
+    if (!['auto', 'ws', 'sse'].includes(this.transportMode)) {
+      throw new TypeError(`openStream: unknown transport ${JSON.stringify(this.transportMode)}`);
+    }
+    this.WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: typeof WebSocket }).WebSocket;
+    const f = options.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
+    // Called as a plain function: a browser's fetch refuses another `this`.
+    this.fetchImpl = f && ((input, init) => f(input, init));
+    if (this.transportMode === 'ws' && !this.WebSocketImpl) {
+      throw new TypeError('openStream: no WebSocket here; pass `WebSocket` (e.g. the `ws` package) or use SSE');
+    }
+    if (this.transportMode !== 'ws' && !this.fetchImpl) {
+      throw new TypeError('openStream: no fetch here; pass `fetch`');
+    }
+    this.timers = options.timers ?? GLOBAL_TIMERS;
+    this.backoff = new Backoff(options.backoff, options.random);
+    this.wsOpenTimeoutMs = options.wsOpenTimeoutMs ?? DEFAULT_WS_OPEN_TIMEOUT_MS;
+
+    this.root = {};
+    if (options.since !== undefined) {
+      const p = parsePosition(options.since);
+      this.epoch = p.epoch;
+      this.seq = p.seq;
+    }
+    if (options.initialData !== undefined) {
+      this.root = applyPatch({}, [{ op: 'add', path: this.collectionPath(), value: options.initialData }], {
+        freeze: true,
+      });
+    }
+    this.view = Object.freeze({
+      state: 'connecting',
+      data: this.dataOf(this.root),
+      position: this.position(),
+      transport: null,
+      error: null,
+      attempt: 0,
+    });
+    this.connect();
+  }
+
+  getView(): StreamView<T> {
+    return this.view;
+  }
+
+  subscribe(listener: (view: StreamView<T>) => void): () => void {
+    const entry: Listener<T> = { fn: listener };
+    this.listeners.add(entry);
+    return () => void this.listeners.delete(entry);
+  }
+
+  /**
+   * Caveat: a filtered stream (`where`) hears only of changes that touch its documents. Waiting
+   * for the position of a write that does not match the filter resolves only when a later
+   * matching change, a Ready (e.g. after a reconnect) or a snapshot carries the stream past it;
+   * until then the wait may time out although nothing is wrong.
+   */
+  waitFor(position: string, options: { timeoutMs?: number } = {}): Promise<void> {
+    const target = tryParsePosition(position);
+    if (target === null) {
+      return Promise.reject(new TypeError(`waitFor: not a stream position (EPOCH:SEQ): ${JSON.stringify(position)}`));
+    }
+    if (this.reached(target)) {
+      return Promise.resolve();
+    }
+    if (this.isFinal()) {
+      return Promise.reject(this.endedError());
+    }
+    const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { target, resolve, reject, timer: null };
+      if (Number.isFinite(timeoutMs) && timeoutMs <= MAX_TIMER_MS) {
+        waiter.timer = this.timers.setTimeout(() => {
+          this.waiters.delete(waiter);
+          reject(new StreamWaitError(`waitFor(${position}) timed out after ${timeoutMs} ms`, 'timeout', this.view.error));
+        }, Math.max(0, timeoutMs));
+      }
+      this.waiters.add(waiter);
+    });
+  }
+
+  close(): void {
+    this.finish('closed', this.view.error);
+  }
+
+  // ---- connecting ----
+
+  private connect(): void {
+    this.timer = null;
+    const since = this.position();
+    if (this.transportMode === 'sse' || !this.WebSocketImpl) {
+      this.connectSse(since);
+      return;
+    }
+    const fallback = this.transportMode === 'auto';
+    const connection = connectWebSocket(
+      this.url('ws', since),
+      this.WebSocketImpl,
+      this.eventsFor(() => connection, (ending) => {
+        if (fallback && ending.kind === 'unopened') {
+          this.connectSse(since); // the same attempt, another transport
+          return true;
+        }
+        return false;
+      }),
+    );
+    this.connection = connection;
+    if (fallback) {
+      this.timer = this.timers.setTimeout(() => {
+        this.timer = null;
+        if (this.connection === connection) {
+          connection.close();
+          this.connectSse(since);
+        }
+      }, this.wsOpenTimeoutMs);
+    }
+  }
+
+  private connectSse(since: string | null): void {
+    this.clearTimer();
+    const connection = connectSse(
+      this.url('sse', since),
+      this.fetchImpl!,
+      this.collection,
+      this.eventsFor(() => connection, () => false),
+    );
+    this.connection = connection;
+  }
+
+  /**
+   * The events of one connection; they are dropped once it is no longer the current one.
+   * `handleEnd` may take over an ending (the `auto` fallback) by returning true.
+   */
+  private eventsFor(current: () => Connection, handleEnd: (ending: Ending) => boolean): ConnectionEvents {
+    const live = (): boolean => this.connection !== null && this.connection === current();
+    return {
+      onOpen: () => {
+        if (live()) {
+          if (current().transport === 'ws') {
+            this.clearTimer(); // the open deadline
+          }
+          this.update({ transport: current().transport });
+        }
+      },
+      onRaw: (raw) => {
+        if (live()) {
+          this.report(raw);
+        }
+      },
+      onMessage: (message) => {
+        if (live()) {
+          this.receive(message);
+        }
+      },
+      onEnd: (ending) => {
+        if (!live()) {
+          return;
+        }
+        this.connection = null;
+        this.clearTimer();
+        if (!handleEnd(ending)) {
+          this.ended(ending);
+        }
+      },
+    };
+  }
+
+  private ended(ending: Ending): void {
+    switch (ending.kind) {
+      case 'closed':
+        this.finish('closed', this.view.error);
+        return;
+      case 'failed':
+        this.finish('failed', ending.error);
+        return;
+      case 'retry':
+      case 'unopened':
+        this.scheduleReconnect(ending.error);
+        return;
+    }
+  }
+
+  private scheduleReconnect(error: StreamError, change: Partial<StreamView<T>> = {}): void {
+    const delay = this.backoff.next();
+    this.timer = this.timers.setTimeout(() => this.connect(), delay);
+    this.update({ ...change, state: 'reconnecting', error, attempt: this.backoff.attempt });
+  }
+
+  /** Ends for good: closes the connection, stops timers, rejects the waiters. Once only. */
+  private finish(state: 'closed' | 'failed', error: StreamError | null): void {
+    if (this.isFinal()) {
+      return;
+    }
+    const connection = this.connection;
+    this.connection = null;
+    connection?.close();
+    this.clearTimer();
+    this.update({ state, error });
+    const err = this.endedError();
+    for (const waiter of this.waiters) {
+      this.timers.clearTimeout(waiter.timer);
+      waiter.reject(err);
+    }
+    this.waiters.clear();
+  }
+
+  /**
+   * The stream can no longer be trusted (a patch that does not apply, a malformed message):
+   * forget the position, so the next connection starts with a fresh snapshot. The data stays
+   * visible until then.
+   */
+  private corrupted(code: string, message: string): void {
+    this.epoch = null;
+    this.seq = null;
+    const connection = this.connection;
+    this.connection = null;
+    connection?.close();
+    this.scheduleReconnect({ code, message }, { position: null });
+  }
+
+  // ---- messages ----
+
+  private receive(message: Incoming): void {
+    switch (message.kind) {
+      case 'patch':
+        this.applyChange(message);
+        return;
+      case 'ready': {
+        const sameEpoch = this.epoch === message.epoch && this.seq !== null;
+        // Ready's seq may be past the last replayed change (changes outside the filter): adopt it.
+        this.seq = sameEpoch ? Math.max(this.seq!, message.seq) : message.seq;
+        this.epoch = message.epoch;
+        this.backoff.reset();
+        this.settleWaiters(null);
+        this.update({ state: 'ready', position: this.position(), error: null, attempt: 0 });
+        return;
+      }
+      case 'resync':
+        // The current data stays visible until the snapshot that follows replaces it.
+        this.update({ state: 'resyncing' });
+        return;
+      case 'finished':
+        this.finish('closed', this.view.error);
+        return;
+      case 'error':
+        // Remembered and shown; the close (or the end of the event stream) that follows decides.
+        this.update({ error: { code: message.code, message: message.message } });
+        return;
+      case 'invalid':
+        this.corrupted('protocol_error', message.reason);
+        return;
+      case 'ignored':
+        return;
+    }
+  }
+
+  private applyChange(message: Extract<Incoming, { kind: 'patch' }>): void {
+    if (!message.snapshot) {
+      if (this.seq !== null && message.seq <= this.seq) {
+        return; // already applied (a replay overlapping what we hold)
+      }
+      if (message.epoch !== null && this.epoch !== null && message.epoch !== this.epoch) {
+        this.corrupted('protocol_error', `a change of epoch ${message.epoch} without a snapshot of it`);
+        return;
+      }
+    }
+    let next: unknown;
+    try {
+      next = applyPatch(this.root, message.ops, { freeze: true });
+    } catch (e) {
+      if (e instanceof PatchError) {
+        this.corrupted('patch_failed', `change ${message.seq} does not apply: ${e.message}`);
+        return;
+      }
+      throw e;
+    }
+    if (message.snapshot) {
+      next = keepIdentity(this.root, next);
+    }
+    this.root = next;
+    this.seq = message.seq;
+    if (message.epoch !== null) {
+      this.epoch = message.epoch;
+    }
+    this.settleWaiters(message.snapshot ? message.epoch : null);
+    const state: StreamState = message.snapshot && this.view.state === 'resyncing' ? 'ready' : this.view.state;
+    this.update({ state, data: this.dataOf(next), position: this.position() });
+  }
+
+  // ---- waiters ----
+
+  private reached(target: Position): boolean {
+    return this.epoch === target.epoch && this.seq !== null && this.seq >= target.seq;
+  }
+
+  /** Resolves the waiters the stream has now passed; a snapshot of another epoch passes all of its own. */
+  private settleWaiters(snapshotEpoch: string | null): void {
+    for (const waiter of this.waiters) {
+      if (this.reached(waiter.target) || (snapshotEpoch !== null && snapshotEpoch !== waiter.target.epoch)) {
+        this.waiters.delete(waiter);
+        this.timers.clearTimeout(waiter.timer);
+        waiter.resolve();
+      }
+    }
+  }
+
+  private endedError(): StreamWaitError {
+    const { state, error } = this.view;
+    const reason = state === 'failed' ? 'failed' : 'closed';
+    const why = error ? `: ${error.code}: ${error.message}` : '';
+    return new StreamWaitError(`the stream ${state === 'failed' ? 'failed' : 'was closed'}${why}`, reason, error);
+  }
+
+  // ---- views ----
+
+  /** Replaces the view when a field changed, then tells every listener. */
+  private update(change: Partial<StreamView<T>>): void {
+    const current = this.view;
+    const changed = (Object.keys(change) as (keyof StreamView<T>)[]).some((k) => change[k] !== current[k]);
+    if (!changed) {
+      return;
+    }
+    this.view = Object.freeze({ ...current, ...change });
+    this.emit(this.view);
+  }
+
+  /** Hands views out in order, also when a listener causes another change (e.g. calls close()). */
+  private emit(view: StreamView<T>): void {
+    this.pendingViews.push(view);
+    if (this.emitting) {
+      return;
+    }
+    this.emitting = true;
+    try {
+      for (let v = this.pendingViews.shift(); v !== undefined; v = this.pendingViews.shift()) {
+        for (const listener of [...this.listeners]) {
+          if (this.listeners.has(listener)) {
+            this.guard(() => listener.fn(v!));
+          }
+        }
+      }
+    } finally {
+      this.emitting = false;
+    }
+  }
+
+  private report(raw: RawMessage): void {
+    const onMessage = this.options.onMessage;
+    if (onMessage) {
+      this.guard(() => onMessage(raw));
+    }
+  }
+
+  /** Runs page code; what it throws is reported, never let into the stream. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      try {
+        (this.options.onListenerError ?? ((e: unknown) => console.error('patchwire: a stream listener threw', e)))(error);
+      } catch {
+        // nowhere left to report it
+      }
+    }
+  }
+
+  // ---- helpers ----
+
+  private isFinal(): boolean {
+    return this.view.state === 'closed' || this.view.state === 'failed';
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) {
+      this.timers.clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+
+  private position(): string | null {
+    return this.epoch !== null && this.seq !== null ? formatPosition(this.epoch, this.seq) : null;
+  }
+
+  private dataOf(root: unknown): Readonly<Record<string, T>> {
+    const data =
+      typeof root === 'object' && root !== null && Object.prototype.hasOwnProperty.call(root, this.collection)
+        ? (root as Record<string, unknown>)[this.collection]
+        : undefined;
+    return (typeof data === 'object' && data !== null && !Array.isArray(data) ? data : EMPTY) as Readonly<
+      Record<string, T>
+    >;
+  }
+
+  private collectionPath(): string {
+    return `/${escapePointerToken(this.collection)}`;
+  }
+
+  private url(kind: TransportKind, since: string | null): string {
+    const base = kind === 'ws' ? this.baseUrl.replace(/^http/i, 'ws') : this.baseUrl.replace(/^ws/i, 'http');
+    // encodeURIComponent, not URLSearchParams: a space is %20, never a '+' a server may keep.
+    const query = [
+      ['where', this.options.where],
+      ['since', since ?? undefined],
+      ['lag', this.options.lag],
+    ]
+      .filter((pair): pair is [string, string] => pair[1] !== undefined)
+      .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+      .join('&');
+    const path = `${base}/api/collections/${encodeURIComponent(this.collection)}/stream/${kind}`;
+    return query ? `${path}?${query}` : path;
+  }
+}
+
+/** The engine's http(s) base without a trailing slash; the page's origin by default. */
+export function resolveBaseUrl(baseUrl: string | undefined): string {
+  const base = baseUrl ?? (globalThis as { location?: { origin?: string } }).location?.origin;
+  if (typeof base !== 'string' || base === '') {
+    throw new TypeError('patchwire: no baseUrl, and no page origin to default to');
+  }
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new TypeError(`patchwire: baseUrl ${JSON.stringify(base)} is not an absolute URL`);
+  }
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) {
+    throw new TypeError(`patchwire: baseUrl ${JSON.stringify(base)} is not http(s)`);
+  }
+  return `${url.origin.replace(/^ws/, 'http')}${url.pathname}`.replace(/\/+$/, '');
+}
