@@ -1,0 +1,426 @@
+/**
+ * patchwire kanban board: a live view of `projects` and of the chosen project's `tasks`, with
+ * optimistic moves and edits that are undone when the server refuses them.
+ *
+ * TEST HOOKS (stable; e2e tests rely on exactly these)
+ *
+ * Header
+ *   project-picker        <select>; option values are project ids, text the names. Choosing one
+ *                         switches the board and sets ?project=<id> in the URL.
+ *   new-project           button: opens project-dialog
+ *   connection-state      indicator; data-state = connecting | ready | resyncing | reconnecting |
+ *                         closed | failed (the worst of the projects and tasks streams);
+ *                         text "Connecting…", "Live", "Resyncing…", "Reconnecting…", "Offline",
+ *                         "Failed: <message>"; data-transport = ws | sse | ""
+ *   reconnect             button, shown only in closed/failed: reopens the streams
+ * Board
+ *   board                 <main>; aria-busy="true" until the tasks snapshot arrived
+ *   column-<status>       <section> per status: todo, inprogress, inreview, done, cancelled
+ *   column-count-<status> the number of cards shown in the column
+ *   column-list-<status>  <ul> holding the column's cards in display order
+ *   new-task-<status>     button at the foot of the column: opens task-dialog to create there
+ *   task-<id>             a card (<li>), the raw id; also data-task-id=<id>, data-status,
+ *                         data-position (number, "" when none), data-pending="true|false"
+ *                         (a change of it is in flight). Cards of a column in order:
+ *                         getByTestId('column-list-todo').locator('[data-task-id]')
+ *   Inside a card (scope them to the card):
+ *   task-title            the title text
+ *   task-description      the description (hidden when empty)
+ *   task-move             <select> of columns (values = statuses): choosing one moves the card
+ *                         to the end of that column
+ *   task-edit             button: opens task-dialog for this task
+ *   task-delete           button: opens delete-dialog for this task
+ * Dialogs (native <dialog>, modal; Escape cancels)
+ *   task-dialog           create/edit; task-form-title (input), task-form-description
+ *                         (textarea), task-form-save (submit), task-form-cancel,
+ *                         task-form-notice (shown when the task changed or was deleted while the
+ *                         dialog was open) with task-form-reload ("Load their version")
+ *   delete-dialog         delete-confirm (deletes), delete-cancel
+ *   project-dialog        project-form-name, project-form-save, project-form-cancel
+ *   no-projects           empty state when there is no project; no-projects-create button
+ * Messages
+ *   toast                 one per message in toasts; role="alert" (data-kind="error") or
+ *                         role="status" (data-kind="info"); toast-dismiss closes it; gone after 10 s
+ *   announcer             visually hidden role="status" region announcing keyboard moves
+ *
+ * Moves
+ *   drag a card (HTML5 DnD) onto a column: it lands before the first card whose vertical middle is
+ *   below the pointer, else at the end (so dropping on a card's upper half puts it before that
+ *   card, on its lower half or exact centre after it).
+ *   Keyboard on a focused card: Alt+ArrowLeft/Right = previous/next column (at its end),
+ *   Alt+ArrowUp/Down = swap with the neighbour above/below; ArrowUp/Down/Left/Right move focus
+ *   between cards; Enter or F2 = edit; Delete = delete (with the dialog).
+ *   Position: midpoint of the new neighbours; before the first / after the last: ±1024 from it;
+ *   empty column: 1024.
+ */
+import { PatchwireClient, PatchwireError, openStream } from '../src/index';
+import type { PatchOperation, SyncStream, WriteResult } from '../src/types';
+import { Board } from './board';
+import { DeleteDialog, ProjectDialog, TaskDialog, type TaskValues } from './dialogs';
+import {
+  STATUS_LABELS,
+  positionAt,
+  positionOf,
+  sortProjects,
+  uuid,
+  type Project,
+  type Status,
+  type Task,
+} from './model';
+import { Overlay, type Layer } from './overlay';
+import { announce, showConnection, toast } from './ui';
+import './style.css';
+
+/** How long the stream may take to show a write the server confirmed before the overlay goes anyway. */
+const WAIT_MS = 10_000;
+/** No optimistic change stays on screen longer than this, answered or not. */
+const SAFETY_MS = 20_000;
+
+function byId<T extends HTMLElement>(id: string): T {
+  const node = document.getElementById(id);
+  if (!node) throw new Error(`#${id} is missing from index.html`);
+  return node as T;
+}
+
+const boardEl = byId<HTMLElement>('board');
+const picker = byId<HTMLSelectElement>('project-picker');
+const noProjects = byId<HTMLElement>('no-projects');
+
+const client = new PatchwireClient({});
+const overlay = new Overlay();
+const taskDialog = new TaskDialog();
+const deleteDialog = new DeleteDialog();
+const projectDialog = new ProjectDialog();
+const board = new Board(boardEl, { move, edit, remove: confirmDelete, create });
+
+let projectsStream: SyncStream<Project> | null = null;
+let stopProjects: (() => void) | null = null;
+let tasksStream: SyncStream<Task> | null = null;
+let stopTasks: (() => void) | null = null;
+let projectId: string | null = null;
+
+// ---------------------------------------------------------------- rendering
+
+let renderQueued = false;
+
+/** Coalesces the renders that one burst of events asks for. */
+function scheduleRender(): void {
+  if (renderQueued) return;
+  renderQueued = true;
+  queueMicrotask(render);
+}
+
+function render(): void {
+  renderQueued = false;
+  const view = tasksStream?.getView() ?? null;
+  const tasks = overlay.apply(view?.data ?? {});
+  board.render(tasks, overlay.pendingIds());
+  const busy = String(projectId !== null && (view === null || view.position === null));
+  if (boardEl.getAttribute('aria-busy') !== busy) boardEl.setAttribute('aria-busy', busy);
+  const editing = taskDialog.editingId;
+  if (editing !== null) taskDialog.sync(tasks.get(editing));
+  const deleting = deleteDialog.openFor;
+  if (deleting !== null && !tasks.has(deleting)) deleteDialog.close();
+  showConnection([projectsStream?.getView() ?? null, view]);
+}
+
+let pickerKey = '';
+
+function renderProjects(): void {
+  const view = projectsStream?.getView();
+  const loaded = view !== undefined && view.position !== null;
+  const projects = sortProjects(Object.values(view?.data ?? {}));
+  if (projectId === null && loaded && projects[0]) {
+    setProject(projects[0].id, 'replace');
+    return; // setProject renders the projects again
+  }
+  const entries: [string, string][] = projects.map((p) => [p.id, p.name || p.id]);
+  if (projectId !== null && !projects.some((p) => p.id === projectId)) {
+    entries.unshift([projectId, loaded ? `${projectId} (no such project)` : projectId]);
+  }
+  const key = JSON.stringify(entries);
+  if (key !== pickerKey) {
+    pickerKey = key;
+    picker.replaceChildren(...entries.map(([id, name]) => new Option(name, id)));
+  }
+  if (projectId !== null && picker.value !== projectId) picker.value = projectId;
+  picker.disabled = entries.length === 0;
+  const none = loaded && projectId === null;
+  noProjects.hidden = !none;
+  boardEl.hidden = projectId === null;
+  const name = projects.find((p) => p.id === projectId)?.name;
+  const title = name ? `${name} · patchwire kanban` : 'patchwire kanban';
+  if (document.title !== title) document.title = title;
+}
+
+// ---------------------------------------------------------------- streams and projects
+
+function openProjects(): void {
+  stopProjects?.();
+  projectsStream?.close();
+  projectsStream = openStream<Project>({ collection: 'projects' });
+  stopProjects = projectsStream.subscribe(() => {
+    renderProjects();
+    scheduleRender();
+  });
+  renderProjects();
+}
+
+function openTasks(id: string): void {
+  stopTasks?.();
+  tasksStream?.close();
+  tasksStream = openStream<Task>({ collection: 'tasks', where: `project_id:${id}` });
+  stopTasks = tasksStream.subscribe(scheduleRender);
+  scheduleRender();
+}
+
+function projectFromUrl(): string | null {
+  const id = new URL(location.href).searchParams.get('project');
+  return id === null || id === '' ? null : id;
+}
+
+/** Shows project `id`: a new tasks stream (the old one is closed), and ?project=<id> in the URL. */
+function setProject(id: string, historyMode: 'push' | 'replace' | 'none'): void {
+  if (id === projectId) return;
+  projectId = id;
+  if (historyMode !== 'none') {
+    const url = new URL(location.href);
+    url.searchParams.set('project', id);
+    if (historyMode === 'push') history.pushState({ project: id }, '', url);
+    else history.replaceState({ project: id }, '', url);
+  }
+  overlay.clear();
+  taskDialog.close();
+  deleteDialog.close();
+  board.clear();
+  openTasks(id);
+  renderProjects();
+}
+
+picker.addEventListener('change', () => {
+  if (picker.value) setProject(picker.value, 'push');
+});
+
+window.addEventListener('popstate', () => {
+  const id = projectFromUrl();
+  const first = sortProjects(Object.values(projectsStream?.getView().data ?? {}))[0];
+  if (id !== null) setProject(id, 'none');
+  else if (first) setProject(first.id, 'replace');
+});
+
+function newProject(): void {
+  projectDialog.open((name) => void createProject(name));
+}
+
+async function createProject(name: string): Promise<void> {
+  const project: Project = { id: uuid(), name };
+  try {
+    const result = await client.create<Project>('projects', project);
+    await projectsStream?.waitFor(result.position, { timeoutMs: WAIT_MS }).catch(() => undefined);
+    setProject(project.id, 'push');
+    announce(`Created project “${name}”.`);
+  } catch (err) {
+    toast(`Could not create project “${name}”: ${messageOf(err)}`);
+  }
+}
+
+byId('new-project').addEventListener('click', newProject);
+byId('no-projects-create').addEventListener('click', newProject);
+byId('reconnect').addEventListener('click', () => {
+  openProjects();
+  if (projectId !== null) openTasks(projectId);
+});
+
+// ---------------------------------------------------------------- optimistic writes
+
+type Action = 'move' | 'edit' | 'delete' | 'create';
+
+interface Pending {
+  key: number;
+  id: string;
+  cancelled: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** Changes of each task still in flight, oldest first. */
+const inFlight = new Map<string, Pending[]>();
+/** The writes of one task go one after another, so each one's `test` sees the previous one's result. */
+const queues = new Map<string, Promise<void>>();
+
+function statusOf(err: unknown): number | undefined {
+  if (err instanceof PatchwireError) return err.status;
+  const status = (err as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function failureMessage(err: unknown, action: Action, title: string): string {
+  const status = statusOf(err);
+  const task = `task “${title}”`;
+  if (action === 'create') return `Could not create ${task}: ${messageOf(err)}`;
+  if (action === 'delete') return `Could not delete ${task}: ${messageOf(err)}`;
+  const undone = `your ${action} was undone.`;
+  if (status === 409) return `Task “${title}” was changed by someone else; ${undone}`;
+  if (status === 404) return `Task “${title}” was deleted by someone else; ${undone}`;
+  if (status === undefined || status === 0) return `Could not reach the server; your ${action} of ${task} was undone.`;
+  if (status >= 500) return `The server could not save your ${action} of ${task} (${messageOf(err)}); it was undone.`;
+  return `The server refused your ${action} of ${task} (${messageOf(err)}); it was undone.`;
+}
+
+/** Takes a pending change off the screen; true when it was still shown. */
+function drop(pending: Pending): boolean {
+  clearTimeout(pending.timer);
+  const list = inFlight.get(pending.id);
+  if (list) {
+    const i = list.indexOf(pending);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) inFlight.delete(pending.id);
+  }
+  const shown = overlay.remove(pending.key);
+  if (shown) scheduleRender();
+  return shown;
+}
+
+/**
+ * Shows `layer` at once and sends the write behind it. On success the layer stays until the
+ * stream has applied the write (so the card does not flicker back); on refusal it goes at once,
+ * with the changes of the same task queued after it, and a toast says why.
+ */
+function optimistic(layer: Layer, action: Action, title: string, send: () => Promise<WriteResult<unknown> | null>): void {
+  const stream = tasksStream;
+  if (!stream) return;
+  const id = layer.id;
+  const pending: Pending = { key: overlay.add(layer), id, cancelled: false, timer: undefined };
+  pending.timer = setTimeout(() => {
+    if (drop(pending)) toast(`The server has not confirmed your ${action} of task “${title}” yet; showing its current state.`, 'info');
+  }, SAFETY_MS);
+  const list = inFlight.get(id) ?? [];
+  list.push(pending);
+  inFlight.set(id, list);
+  scheduleRender();
+
+  const run = (queues.get(id) ?? Promise.resolve()).then(async () => {
+    if (pending.cancelled) return;
+    let result: WriteResult<unknown> | null;
+    try {
+      result = await send();
+    } catch (err) {
+      // the changes queued after this one were made on top of it: they go too
+      const queued = inFlight.get(id) ?? [];
+      for (const later of queued.slice(queued.indexOf(pending) + 1)) {
+        later.cancelled = true;
+        drop(later);
+      }
+      drop(pending);
+      toast(failureMessage(err, action, title));
+      return;
+    }
+    if (result?.position) {
+      await stream.waitFor(result.position, { timeoutMs: WAIT_MS }).catch(() => undefined);
+    }
+    drop(pending);
+  });
+  queues.set(id, run);
+  void run.finally(() => {
+    if (queues.get(id) === run) queues.delete(id);
+  });
+}
+
+function move(id: string, status: Status, index: number): void {
+  const task = board.task(id);
+  if (!task) return;
+  const column = board.column(status);
+  if (task.status === status && column.findIndex((t) => t.id === id) === index) return;
+  const others = column.filter((t) => t.id !== id);
+  const position = positionAt(others, index);
+  const old = positionOf(task);
+  // guard what the user saw: the card's column and place
+  const ops: PatchOperation[] = [{ op: 'test', path: '/status', value: task.status }];
+  if (old !== undefined) ops.push({ op: 'test', path: '/position', value: old });
+  if (status !== task.status) ops.push({ op: 'replace', path: '/status', value: status });
+  ops.push({ op: old === undefined ? 'add' : 'replace', path: '/position', value: position });
+  optimistic({ kind: 'update', id, fields: { status, position } }, 'move', task.title, () =>
+    client.patch<Task>('tasks', id, ops),
+  );
+  announce(
+    status === task.status
+      ? `Moved “${task.title}” to place ${index + 1} of ${others.length + 1} in ${STATUS_LABELS[status]}.`
+      : `Moved “${task.title}” to ${STATUS_LABELS[status]}.`,
+  );
+}
+
+function edit(id: string): void {
+  const task = board.task(id);
+  if (!task) return;
+  taskDialog.open({ kind: 'edit', task }, (values, baseline) => {
+    if (baseline) saveEdit(baseline, values);
+  });
+}
+
+function saveEdit(seen: Task, values: TaskValues): void {
+  const ops: PatchOperation[] = [];
+  const fields: Partial<Task> = {};
+  if (values.title !== seen.title) {
+    ops.push({ op: 'test', path: '/title', value: seen.title }, { op: 'replace', path: '/title', value: values.title });
+    fields.title = values.title;
+  }
+  if ((seen.description ?? null) !== values.description) {
+    if (seen.description === undefined) {
+      ops.push({ op: 'add', path: '/description', value: values.description });
+    } else {
+      ops.push(
+        { op: 'test', path: '/description', value: seen.description },
+        { op: 'replace', path: '/description', value: values.description },
+      );
+    }
+    fields.description = values.description;
+  }
+  if (ops.length === 0) return;
+  optimistic({ kind: 'update', id: seen.id, fields }, 'edit', seen.title, () => client.patch<Task>('tasks', seen.id, ops));
+}
+
+function confirmDelete(id: string): void {
+  const task = board.task(id);
+  if (!task) return;
+  deleteDialog.open(task, () => {
+    const column = board.column(task.status);
+    const i = column.findIndex((t) => t.id === id);
+    const neighbour = column[i + 1] ?? column[i - 1];
+    optimistic({ kind: 'delete', id }, 'delete', task.title, async () => {
+      try {
+        return await client.delete('tasks', id);
+      } catch (err) {
+        if (statusOf(err) === 404) return null; // gone already: what the user wanted
+        throw err;
+      }
+    });
+    announce(`Deleted “${task.title}”.`);
+    // the card had focus (or its button did) and is gone: keep the keyboard user on the board
+    setTimeout(() => {
+      if (neighbour && (document.activeElement === document.body || document.activeElement === null)) {
+        board.focusCard(neighbour.id);
+      }
+    }, 0);
+  });
+}
+
+function create(status: Status): void {
+  if (projectId === null) return;
+  const project = projectId;
+  taskDialog.open({ kind: 'create', status }, (values) => {
+    const column = board.column(status);
+    const doc: Task = { id: uuid(), project_id: project, title: values.title, status, position: positionAt(column, column.length) };
+    if (values.description !== null) doc.description = values.description;
+    optimistic({ kind: 'create', id: doc.id, doc }, 'create', doc.title, () => client.create<Task>('tasks', doc));
+    announce(`Added “${doc.title}” to ${STATUS_LABELS[status]}.`);
+  });
+}
+
+// ---------------------------------------------------------------- start
+
+openProjects();
+const initial = projectFromUrl();
+if (initial !== null) setProject(initial, 'replace');
