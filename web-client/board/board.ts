@@ -151,6 +151,7 @@ export class Board {
     header.append(heading, count);
     const list = el('ul', {
       class: 'cards',
+      role: 'list', // list-style: none drops the list role in some browsers
       'data-testid': `column-list-${status}`,
       'aria-label': `${STATUS_LABELS[status]} tasks`,
       'data-empty-text': 'No tasks',
@@ -299,6 +300,10 @@ export class Board {
       handled = false;
     }
     if (handled) e.preventDefault();
+    if (e.altKey) {
+      // after the re-render the moves above scheduled: keep the moved card in sight
+      queueMicrotask(() => card.el.scrollIntoView({ block: 'nearest', inline: 'nearest' }));
+    }
   }
 
   // --- drag and drop (HTML5) ---
@@ -326,7 +331,8 @@ export class Board {
     for (const node of column.list.children) {
       if ((node as HTMLElement).dataset.taskId === this.dragging) continue;
       const rect = node.getBoundingClientRect();
-      if (e.clientY < rect.top + rect.height / 2) {
+      // the upper 45% means "before": a drop on the exact centre (dragTo's default) is always "after"
+      if (e.clientY < rect.top + rect.height * 0.45) {
         before = node;
         break;
       }

@@ -2,56 +2,77 @@
  * patchwire kanban board: a live view of `projects` and of the chosen project's `tasks`, with
  * optimistic moves and edits that are undone when the server refuses them.
  *
- * TEST HOOKS (stable; e2e tests rely on exactly these)
+ * TEST HOOKS — stable; the e2e tests use exactly these (all are data-testid unless noted)
  *
  * Header
- *   project-picker        <select>; option values are project ids, text the names. Choosing one
- *                         switches the board and sets ?project=<id> in the URL.
- *   new-project           button: opens project-dialog
- *   connection-state      indicator; data-state = connecting | ready | resyncing | reconnecting |
- *                         closed | failed (the worst of the projects and tasks streams);
- *                         text "Connecting…", "Live", "Resyncing…", "Reconnecting…", "Offline",
- *                         "Failed: <message>"; data-transport = ws | sse | ""
- *   reconnect             button, shown only in closed/failed: reopens the streams
+ *   project-picker        <select>: option value = project id, text = name (sorted by name, then
+ *                         id). selectOption(id) switches the board and pushes ?project=<id>. A
+ *                         ?project= that names no project shows as "<id> (no such project)".
+ *                         Without ?project= the first project is chosen (URL replaced).
+ *   new-project           button → project-dialog
+ *   connection-state      indicator, role="status" aria-live="polite". data-state = connecting |
+ *                         ready | resyncing | reconnecting | closed | failed (the StreamState; the
+ *                         worst of the projects and tasks streams). Text: "Connecting…", "Live",
+ *                         "Resyncing…", "Reconnecting…", "Offline", "Failed: <message>".
+ *                         data-transport = ws | sse | "" ; title = details (attempt, error)
+ *   reconnect             button, visible only in closed/failed: reopens both streams
  * Board
- *   board                 <main>; aria-busy="true" until the tasks snapshot arrived
- *   column-<status>       <section> per status: todo, inprogress, inreview, done, cancelled
- *   column-count-<status> the number of cards shown in the column
- *   column-list-<status>  <ul> holding the column's cards in display order
- *   new-task-<status>     button at the foot of the column: opens task-dialog to create there
- *   task-<id>             a card (<li>), the raw id; also data-task-id=<id>, data-status,
- *                         data-position (number, "" when none), data-pending="true|false"
- *                         (a change of it is in flight). Cards of a column in order:
+ *   board                 <main>; aria-busy="true" until the project's tasks snapshot arrived;
+ *                         hidden when no project is chosen
+ *   column-<status>       <section>, one per status in this order: todo, inprogress, inreview,
+ *                         done, cancelled (data-status=<status>; class drop-target while dragged over)
+ *   column-count-<status> number of cards shown in the column
+ *   column-list-<status>  <ul> of the column's cards in display order
+ *   new-task-<status>     "+ Add task" button at the column's foot → task-dialog (create there)
+ *   task-<id>             a card <li tabindex=0 draggable=true>, <id> the raw id (any characters:
+ *                         use getByTestId('task-' + id), which escapes). Attributes:
+ *                         data-task-id=<id>, data-status, data-position (number as text, "" when
+ *                         none), data-pending="true" while a change of it is in flight (optimistic)
+ *                         else "false". Cards of a column in order:
  *                         getByTestId('column-list-todo').locator('[data-task-id]')
- *   Inside a card (scope them to the card):
- *   task-title            the title text
- *   task-description      the description (hidden when empty)
- *   task-move             <select> of columns (values = statuses): choosing one moves the card
- *                         to the end of that column
- *   task-edit             button: opens task-dialog for this task
- *   task-delete           button: opens delete-dialog for this task
- * Dialogs (native <dialog>, modal; Escape cancels)
- *   task-dialog           create/edit; task-form-title (input), task-form-description
- *                         (textarea), task-form-save (submit), task-form-cancel,
- *                         task-form-notice (shown when the task changed or was deleted while the
- *                         dialog was open) with task-form-reload ("Load their version")
- *   delete-dialog         delete-confirm (deletes), delete-cancel
- *   project-dialog        project-form-name, project-form-save, project-form-cancel
- *   no-projects           empty state when there is no project; no-projects-create button
+ *                         (ids equal to "title", "edit", ... make task-<id> equal an inner hook
+ *                         below: scope inner hooks to a card locator)
+ *   Inside a card:
+ *   task-title            the title (textContent)
+ *   task-description      the description (hidden when empty or null)
+ *   task-move             <select>, values = statuses, shows the card's column; selectOption(s)
+ *                         moves the card to the end of column s
+ *   task-edit             button → task-dialog (edit)
+ *   task-delete           button → delete-dialog
+ * Dialogs — native modal <dialog>; Escape or Cancel closes; focus goes back to the opener
+ *   task-dialog           task-form-title (input), task-form-description (textarea; empty → null),
+ *                         task-form-save (submit; Enter in the title submits), task-form-cancel.
+ *                         task-form-notice: shown when the edited task changed (with
+ *                         task-form-reload "Load their version") or was deleted meanwhile
+ *                         (task-form-save disabled). A blank title is refused in the form.
+ *   delete-dialog         delete-confirm (deletes at once, optimistic), delete-cancel (has focus)
+ *   project-dialog        project-form-name, project-form-save, project-form-cancel; the new
+ *                         project is chosen once created
+ *   no-projects           shown when there is no project at all; no-projects-create button
  * Messages
- *   toast                 one per message in toasts; role="alert" (data-kind="error") or
- *                         role="status" (data-kind="info"); toast-dismiss closes it; gone after 10 s
- *   announcer             visually hidden role="status" region announcing keyboard moves
+ *   toast                 one element per message inside toasts (bottom right); textContent is
+ *                         the message alone. data-kind="error" (role="alert") or "info"
+ *                         (role="status"). toast-dismiss closes it; each goes after 10 s; at most 4.
+ *                         A refused move reads: Task “<title>” was changed by someone else; your
+ *                         move was undone.  (edit: "...your edit was undone."; 404: "...was deleted
+ *                         by someone else; your move was undone.")
+ *   announcer             visually hidden role="status" region saying what a move/create/delete did
  *
- * Moves
- *   drag a card (HTML5 DnD) onto a column: it lands before the first card whose vertical middle is
- *   below the pointer, else at the end (so dropping on a card's upper half puts it before that
- *   card, on its lower half or exact centre after it).
- *   Keyboard on a focused card: Alt+ArrowLeft/Right = previous/next column (at its end),
- *   Alt+ArrowUp/Down = swap with the neighbour above/below; ArrowUp/Down/Left/Right move focus
- *   between cards; Enter or F2 = edit; Delete = delete (with the dialog).
- *   Position: midpoint of the new neighbours; before the first / after the last: ±1024 from it;
- *   empty column: 1024.
+ * Moving cards
+ *   Drag and drop (HTML5; playwright locator.dragTo works in Chromium — bring the page to the
+ *   front first, a background tab gets no animation frames and each action stalls): the card lands
+ *   in the column under the pointer, before the first other card of that column whose
+ *   top + 45% of its height is below the pointer, else at the end. So:
+ *   onto a card's top part → before it (dragTo(card, {targetPosition: {x: 10, y: 4}})); onto its
+ *   centre (dragTo's default) or lower part → after it; onto new-task-<status> → end of that column; onto column-count-<status>
+ *   → top of that column.
+ *   Keyboard, on a focused card (the card itself, not its controls): Alt+ArrowLeft/Right = to the
+ *   end of the previous/next column; Alt+ArrowUp/Down = swap with the card above/below; the card
+ *   keeps focus. ArrowUp/Down/Left/Right move focus between cards; Enter or F2 = edit; Delete =
+ *   delete (asks first).
+ *   Position: midpoint of the new neighbours; before the first / after the last: ∓1024 from it;
+ *   empty column: 1024. The PATCH is [test /status <seen>, test /position <seen> (if it had one),
+ *   replace /status (if it changes), replace|add /position].
  */
 import { PatchwireClient, PatchwireError, openStream } from '../src/index';
 import type { PatchOperation, SyncStream, WriteResult } from '../src/types';
@@ -142,6 +163,7 @@ function renderProjects(): void {
   if (key !== pickerKey) {
     pickerKey = key;
     picker.replaceChildren(...entries.map(([id, name]) => new Option(name, id)));
+    if (entries.length === 0) picker.append(new Option(loaded ? 'No projects' : 'Loading…', ''));
   }
   if (projectId !== null && picker.value !== projectId) picker.value = projectId;
   picker.disabled = entries.length === 0;
