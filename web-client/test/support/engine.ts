@@ -169,16 +169,13 @@ export class Engine {
     await this.signal('SIGKILL', 10_000);
   }
 
-  /** stop (SIGTERM, then SIGKILL if it hangs) and remove the data dir; idempotent */
+  /**
+   * SIGKILL and remove the data dir; idempotent. Not SIGTERM: the data is thrown away anyway, and
+   * a graceful stop waits up to 2 s for clients' idle keep-alive connections (Vert.x shutdown).
+   */
   async dispose(): Promise<void> {
     if (this.disposed) return;
-    if (this.child) {
-      try {
-        await this.stop(10_000);
-      } catch {
-        await this.kill();
-      }
-    }
+    if (this.child) await this.kill();
     this.disposed = true;
     live.delete(this);
     rmSync(this.dataDir, { recursive: true, force: true });
