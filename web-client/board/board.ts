@@ -62,6 +62,14 @@ export class Board {
     root.addEventListener('click', (e) => this.onClick(e));
     root.addEventListener('change', (e) => this.onChange(e));
     root.addEventListener('keydown', (e) => this.onKeyDown(e));
+    root.addEventListener('focusout', (e) => {
+      // a pick made with arrow keys and never confirmed with Enter is dropped
+      const t = e.target;
+      if (t instanceof HTMLSelectElement && t.dataset.browsing === 'true') {
+        delete t.dataset.browsing;
+        t.value = '';
+      }
+    });
     root.addEventListener('dragstart', (e) => this.onDragStart(e));
     root.addEventListener('dragenter', (e) => this.onDragOver(e));
     root.addEventListener('dragover', (e) => this.onDragOver(e));
@@ -182,8 +190,16 @@ export class Board {
     const title = el('h3', { class: 'card-title', id: `card-title-${n}`, 'data-testid': 'task-title' });
     const description = el('p', { class: 'card-description', 'data-testid': 'task-description' });
     const actions = el('div', { class: 'card-actions' });
-    const move = el('select', { class: 'card-move', 'data-testid': 'task-move', 'data-action': 'move' });
-    for (const status of STATUSES) move.append(new Option(STATUS_LABELS[status], status));
+    const move = el('select', {
+      class: 'card-move',
+      'data-testid': 'task-move',
+      'data-action': 'move',
+      'aria-describedby': 'move-help',
+    });
+    const placeholder = new Option('Move…', '', true, true);
+    placeholder.disabled = true;
+    placeholder.hidden = true;
+    move.append(placeholder, ...STATUSES.map((status) => new Option(STATUS_LABELS[status], status)));
     const edit = el('button', { type: 'button', class: 'card-edit', 'data-testid': 'task-edit', 'data-action': 'edit' }, 'Edit');
     const remove = el('button', { type: 'button', class: 'card-delete', 'data-testid': 'task-delete', 'data-action': 'delete' }, 'Delete');
     actions.append(move, edit, remove);
@@ -196,7 +212,7 @@ export class Board {
     if (old === task && card.pending === pending) return;
     if (old?.title !== task.title) {
       card.title.textContent = task.title;
-      card.move.setAttribute('aria-label', `Move “${task.title}” to column`);
+      card.move.setAttribute('aria-label', `Move “${task.title}” to another column`);
       card.edit.setAttribute('aria-label', `Edit “${task.title}”`);
       card.remove.setAttribute('aria-label', `Delete “${task.title}”`);
     }
@@ -207,7 +223,13 @@ export class Board {
     }
     if (old?.status !== task.status) {
       card.el.dataset.status = task.status;
-      if (card.move.value !== task.status) card.move.value = task.status;
+      for (const option of card.move.options) {
+        const current = option.value === task.status;
+        if (option.value !== '' && option.disabled !== current) {
+          option.disabled = current;
+          option.text = current ? `${STATUS_LABELS[task.status]} (here)` : STATUS_LABELS[option.value as Status];
+        }
+      }
     }
     const position = positionOf(task);
     const positionText = position === undefined ? '' : String(position);
@@ -248,17 +270,43 @@ export class Board {
   private onChange(e: Event): void {
     const select = e.target;
     if (!(select instanceof HTMLSelectElement) || select.dataset.action !== 'move') return;
+    // arrow keys on a closed select change its value at once: that only picks, Enter moves
+    if (select.dataset.browsing !== 'true') this.commitMove(select);
+  }
+
+  private commitMove(select: HTMLSelectElement): void {
+    delete select.dataset.browsing;
     const card = this.cardOf(select);
     const task = card && this.cards.get(card.id)?.task;
-    if (!card || !task) return;
     const status = select.value as Status;
-    if (status === task.status) return;
-    // the select keeps showing the task's column until the move shows (render sets it)
-    select.value = task.status;
+    select.value = ''; // back to "Move…"
+    if (!card || !task || status === task.status || !STATUSES.includes(status)) return;
     this.handlers.move(card.id, status, this.order[status].length);
   }
 
+  /** Keys on a card's "Move…" select: browsing with arrows/letters, Enter to move, Escape to drop it. */
+  private onMoveSelectKey(select: HTMLSelectElement, e: KeyboardEvent): void {
+    if (e.key === 'Enter') {
+      if (select.value !== '') {
+        e.preventDefault();
+        this.commitMove(select);
+      }
+    } else if (e.key === 'Escape' && select.value !== '') {
+      e.preventDefault();
+      delete select.dataset.browsing;
+      select.value = '';
+    } else if (e.key === ' ' || (e.altKey && (e.key === 'ArrowDown' || e.key === 'ArrowUp'))) {
+      delete select.dataset.browsing; // opens the popup: a choice made there moves at once
+    } else if (!e.altKey && !e.ctrlKey && !e.metaKey && e.key !== 'Tab' && e.key !== 'Shift') {
+      select.dataset.browsing = 'true';
+    }
+  }
+
   private onKeyDown(e: KeyboardEvent): void {
+    if (e.target instanceof HTMLSelectElement && e.target.dataset.action === 'move') {
+      this.onMoveSelectKey(e.target, e);
+      return;
+    }
     const card = this.cardOf(e.target);
     if (!card || e.target !== card.el) return; // keys inside the card's controls are theirs
     const task = this.cards.get(card.id)?.task;

@@ -35,8 +35,12 @@
  *   Inside a card:
  *   task-title            the title (textContent)
  *   task-description      the description (hidden when empty or null)
- *   task-move             <select>, values = statuses, shows the card's column; selectOption(s)
- *                         moves the card to the end of column s
+ *   task-move             <select> "Move…": value "" (a hidden placeholder) and one option per
+ *                         status (value = status; the card's own column is disabled, "(here)").
+ *                         selectOption(s) moves the card to the end of column s; the select
+ *                         then shows "Move…" again. By keyboard: arrows/letters on the closed
+ *                         select only pick, Enter moves, Escape or leaving the select drops the
+ *                         pick; a choice made in the opened popup moves at once.
  *   task-edit             button → task-dialog (edit)
  *   task-delete           button → delete-dialog
  * Dialogs — native modal <dialog>; Escape or Cancel closes; focus goes back to the opener
@@ -64,8 +68,8 @@
  *   in the column under the pointer, before the first other card of that column whose
  *   top + 45% of its height is below the pointer, else at the end. So:
  *   onto a card's top part → before it (dragTo(card, {targetPosition: {x: 10, y: 4}})); onto its
- *   centre (dragTo's default) or lower part → after it; onto new-task-<status> → end of that column; onto column-count-<status>
- *   → top of that column.
+ *   centre (dragTo's default) or lower part → after it; onto new-task-<status> → end of that
+ *   column; onto column-count-<status> → top of that column.
  *   Keyboard, on a focused card (the card itself, not its controls): Alt+ArrowLeft/Right = to the
  *   end of the previous/next column; Alt+ArrowUp/Down = swap with the card above/below; the card
  *   keeps focus. ArrowUp/Down/Left/Right move focus between cards; Enter or F2 = edit; Delete =
