@@ -30,6 +30,7 @@ interface Column {
   section: HTMLElement;
   list: HTMLUListElement;
   count: HTMLElement;
+  add: HTMLButtonElement;
 }
 
 let uid = 0;
@@ -87,10 +88,6 @@ export class Board {
     return this.cards.get(id)?.task ?? undefined;
   }
 
-  cardElement(id: string): HTMLElement | undefined {
-    return this.cards.get(id)?.el;
-  }
-
   focusCard(id: string): void {
     const card = this.cards.get(id);
     if (card) {
@@ -102,6 +99,10 @@ export class Board {
   /** Shows `tasks`, keyed by id. `pending`: ids with a change in flight. */
   render(tasks: ReadonlyMap<string, Task>, pending: ReadonlySet<string>): void {
     const focused = document.activeElement;
+    // where the focused card (or its control) was, to focus its neighbour if it goes away
+    const focusedId = focused?.closest<HTMLElement>('li.card[data-task-id]')?.dataset.taskId;
+    const focusedTask = focusedId === undefined ? undefined : this.cards.get(focusedId)?.task;
+    const focusedIndex = focusedTask ? this.order[focusedTask.status].findIndex((t) => t.id === focusedId) : -1;
     this.order = groupByStatus(tasks.values());
     const seen = new Set<string>();
     for (const status of STATUSES) {
@@ -134,6 +135,11 @@ export class Board {
     // moving a node blurs it: give focus back to what had it, if it is still on the page
     if (focused instanceof HTMLElement && focused !== document.activeElement && focused.isConnected) {
       focused.focus({ preventScroll: true });
+    } else if (focusedTask && focused && !focused.isConnected) {
+      const list = this.order[focusedTask.status];
+      const next = list[Math.min(focusedIndex, list.length - 1)];
+      const target = next ? this.cards.get(next.id)?.el : this.columns.get(focusedTask.status)?.add;
+      target?.focus({ preventScroll: true });
     }
   }
 
@@ -173,7 +179,7 @@ export class Board {
     });
     add.append(el('span', { 'aria-hidden': 'true' }, '+'), ' Add task');
     section.append(header, list, add);
-    return { status, section, list, count };
+    return { status, section, list, count, add };
   }
 
   private makeCard(id: string): Card {

@@ -412,9 +412,6 @@ function confirmDelete(id: string): void {
   const task = board.task(id);
   if (!task) return;
   deleteDialog.open(task, () => {
-    const column = board.column(task.status);
-    const i = column.findIndex((t) => t.id === id);
-    const neighbour = column[i + 1] ?? column[i - 1];
     optimistic({ kind: 'delete', id }, 'delete', task.title, async () => {
       try {
         return await client.delete('tasks', id);
@@ -424,12 +421,6 @@ function confirmDelete(id: string): void {
       }
     });
     announce(`Deleted “${task.title}”.`);
-    // the card had focus (or its button did) and is gone: keep the keyboard user on the board
-    setTimeout(() => {
-      if (neighbour && (document.activeElement === document.body || document.activeElement === null)) {
-        board.focusCard(neighbour.id);
-      }
-    }, 0);
   });
 }
 
