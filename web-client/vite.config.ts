@@ -1,7 +1,8 @@
 import { defineConfig } from 'vite';
 
 // The kanban board: built into dist/board, which Maven packs as the engine's webroot.
-// `npm run dev` serves it with hot reload and proxies the API to an engine on :8080.
+// `npm run dev` serves it with hot reload and proxies the API to an engine on :8080
+// (or PATCHWIRE_URL).
 export default defineConfig({
   root: 'board',
   base: './',
@@ -12,7 +13,7 @@ export default defineConfig({
   },
   server: {
     proxy: {
-      '/api': { target: 'http://127.0.0.1:8080', ws: true },
+      '/api': { target: process.env.PATCHWIRE_URL ?? 'http://127.0.0.1:8080', ws: true },
     },
   },
 });
