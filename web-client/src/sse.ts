@@ -145,6 +145,8 @@ export interface SseRequest {
   /** called for every event; the read continues after it returns */
   onEvent: (event: SseEvent) => void;
   onRetry?: (ms: number) => void;
+  /** called for every chunk of bytes read, comments included: the connection is alive */
+  onChunk?: () => void;
 }
 
 /** How an SSE request ended. */
@@ -199,6 +201,7 @@ export async function readSse(request: SseRequest): Promise<SseOutcome> {
         if (done) {
           break;
         }
+        request.onChunk?.();
         parser.push(value);
       }
     } finally {

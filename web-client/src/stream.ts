@@ -22,6 +22,8 @@ import type {
 } from './types.js';
 
 export const DEFAULT_WS_OPEN_TIMEOUT_MS = 5000;
+/** three of the engine's 15 s `:ping`s missed */
+export const DEFAULT_SSE_IDLE_TIMEOUT_MS = 45_000;
 export const DEFAULT_WAIT_TIMEOUT_MS = 10_000;
 
 /** Why a `waitFor` gave up. */
@@ -201,15 +203,23 @@ class Stream<T> implements SyncStream<T> {
       }),
     );
     this.connection = connection;
-    if (fallback) {
-      this.timer = this.timers.setTimeout(() => {
-        this.timer = null;
-        if (this.connection === connection) {
-          connection.close();
-          this.connectSse(since);
-        }
-      }, this.wsOpenTimeoutMs);
+    if (!(this.wsOpenTimeoutMs <= MAX_TIMER_MS)) {
+      return; // no deadline (Infinity)
     }
+    // A handshake that hangs would keep the stream `connecting` for good.
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = null;
+      if (this.connection !== connection) {
+        return;
+      }
+      this.connection = null;
+      connection.close();
+      if (fallback) {
+        this.connectSse(since);
+      } else {
+        this.scheduleReconnect({ code: 'transport', message: `WebSocket did not open within ${this.wsOpenTimeoutMs} ms` });
+      }
+    }, this.wsOpenTimeoutMs);
   }
 
   private connectSse(since: string | null): void {
@@ -219,6 +229,7 @@ class Stream<T> implements SyncStream<T> {
       this.fetchImpl!,
       this.collection,
       this.eventsFor(() => connection, () => false),
+      { timers: this.timers, idleTimeoutMs: this.options.sseIdleTimeoutMs ?? DEFAULT_SSE_IDLE_TIMEOUT_MS },
     );
     this.connection = connection;
   }
@@ -412,6 +423,9 @@ class Stream<T> implements SyncStream<T> {
   /** Replaces the view when a field changed, then tells every listener. */
   private update(change: Partial<StreamView<T>>): void {
     const current = this.view;
+    if (change.error) {
+      Object.freeze(change.error);
+    }
     const changed = (Object.keys(change) as (keyof StreamView<T>)[]).some((k) => change[k] !== current[k]);
     if (!changed) {
       return;

@@ -5,7 +5,7 @@
  */
 import { decodeSseEvent, decodeWsFrame, type Incoming } from './frames.js';
 import { readSse } from './sse.js';
-import type { RawMessage, StreamError, TransportKind } from './types.js';
+import type { RawMessage, StreamError, Timers, TransportKind } from './types.js';
 
 /** How a connection ended. */
 export type Ending =
@@ -154,17 +154,53 @@ function classifyClose(
   return { kind: 'retry', error };
 }
 
-export function connectSse(url: string, fetchImpl: typeof fetch, collection: string, events: ConnectionEvents): Connection {
+export interface SseConnectionOptions {
+  timers: Timers;
+  /**
+   * A connection that brings no bytes for this long is taken as dead and dropped (a half-open
+   * TCP connection never ends by itself); the engine sends `:ping` every 15 s. Also bounds the
+   * wait for the answer's headers.
+   */
+  idleTimeoutMs: number;
+}
+
+export function connectSse(
+  url: string,
+  fetchImpl: typeof fetch,
+  collection: string,
+  events: ConnectionEvents,
+  options: SseConnectionOptions,
+): Connection {
   const controller = new AbortController();
+  const { timers, idleTimeoutMs } = options;
   let done = false;
   let serverError: { code: string; message: string } | null = null;
+  let idleTimer: unknown = null;
 
+  const stopIdleTimer = (): void => {
+    if (idleTimer !== null) {
+      timers.clearTimeout(idleTimer);
+      idleTimer = null;
+    }
+  };
   const end = (ending: Ending): void => {
     if (!done) {
       done = true;
+      stopIdleTimer();
       events.onEnd(ending);
     }
   };
+  const alive = (): void => {
+    stopIdleTimer();
+    if (!done && idleTimeoutMs <= 2 ** 31 - 1) {
+      idleTimer = timers.setTimeout(() => {
+        idleTimer = null;
+        controller.abort();
+        end({ kind: 'retry', error: { code: 'transport', message: `SSE: nothing received for ${idleTimeoutMs} ms` } });
+      }, idleTimeoutMs);
+    }
+  };
+  alive();
 
   void readSse({
     url,
@@ -172,9 +208,11 @@ export function connectSse(url: string, fetchImpl: typeof fetch, collection: str
     signal: controller.signal,
     onOpen: () => {
       if (!done) {
+        alive();
         events.onOpen();
       }
     },
+    onChunk: alive,
     onEvent: (ev) => {
       if (done) {
         return;
@@ -238,6 +276,7 @@ export function connectSse(url: string, fetchImpl: typeof fetch, collection: str
     transport: 'sse',
     close() {
       done = true;
+      stopIdleTimer();
       controller.abort();
     },
   };

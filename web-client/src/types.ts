@@ -65,8 +65,16 @@ export interface StreamOptions {
   /** `close` asks the engine to close with 4008 instead of resyncing when we fall behind */
   lag?: 'resync' | 'close';
   backoff?: BackoffOptions;
-  /** in `auto`, how long a WebSocket may take to open before SSE is tried, default 5000 ms */
+  /**
+   * how long a WebSocket may take to open, default 5000 ms: in `auto` SSE is tried then; with
+   * `ws` the attempt counts as failed and is retried with backoff
+   */
   wsOpenTimeoutMs?: number;
+  /**
+   * an SSE connection that brings nothing for this long (the engine pings every 15 s) is taken
+   * as dead and reconnected with `since`, default 45000 ms
+   */
+  sseIdleTimeoutMs?: number;
   /** WebSocket constructor, default globalThis.WebSocket (pass `ws` in Node < 22) */
   WebSocket?: typeof WebSocket;
   /** fetch, default globalThis.fetch (SSE is read with fetch, so the HTTP status and error body are seen) */
@@ -109,6 +117,8 @@ export interface SyncStream<T = Record<string, unknown>> {
    * Resolves once the stream has applied the change at `position` (`EPOCH:SEQ`, as a write returned)
    * or anything after it, or a snapshot of another epoch (the history was lost). Rejects when the
    * stream closes or fails first, or after `timeoutMs` (default 10 s).
+   * A filtered stream (`where`) only moves on with matching changes and Ready: a write outside the
+   * filter is passed only when a later matching change (or a reconnect's Ready) comes.
    */
   waitFor(position: string, options?: { timeoutMs?: number }): Promise<void>;
   /** ends the stream for good (state `closed`); idempotent */

@@ -68,8 +68,8 @@ describe('auto transport', () => {
     const { rec } = open({ timers, wsOpenTimeoutMs: 2000 });
     const sse = await server.nextSse();
     expect(server.streamRequests.map((r) => r.kind)).toEqual(['ws', 'sse']);
-    // only the WebSocket open deadline was armed: no backoff delay before SSE
-    expect(timers.delays).toEqual([2000]);
+    // no backoff delay before SSE: only the WebSocket open deadline and the SSE idle deadline
+    expect(timers.delays).toEqual([2000, 45_000]);
     sse.open();
     sse.events(sseSnapshot('tasks', docs, E, 1), sseReady(E, 1));
     const v = await rec.state('ready');

@@ -183,6 +183,26 @@ describe('SSE stream', () => {
     expect((await server.nextSse()).url.searchParams.get('since')).toBe(`${E}:4`);
   });
 
+  test('a connection that goes silent is dropped after sseIdleTimeoutMs and resumed with since', async () => {
+    const { rec } = open({ sseIdleTimeoutMs: 300 });
+    const sse = await server.nextSse();
+    sse.open();
+    sse.events(sseSnapshot('tasks', docs, E, 4), sseReady(E, 4));
+    await rec.state('ready');
+    // pings keep it alive past the timeout ...
+    for (let i = 0; i < 12; i++) {
+      await new Promise((r) => setTimeout(r, 40));
+      sse.ping();
+    }
+    expect(server.streamRequests).toHaveLength(1);
+    expect(rec.stream.getView().state).toBe('ready');
+    // ... silence does not
+    const down = await rec.state('reconnecting');
+    expect(down.error).toEqual({ code: 'transport', message: 'SSE: nothing received for 300 ms' });
+    await sse.closed;
+    expect((await server.nextSse()).url.searchParams.get('since')).toBe(`${E}:4`);
+  });
+
   test('an error event before the end is the error the view shows while reconnecting', async () => {
     const { rec } = open();
     const sse = await server.nextSse();

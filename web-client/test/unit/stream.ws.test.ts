@@ -233,19 +233,38 @@ describe('reconnects', () => {
       },
       clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
     };
-    const { rec } = open({ backoff: { initialMs: 8, maxMs: 40, jitter: 0.5 }, random: () => 0.5, timers });
+    const OPEN_DEADLINE = 60_000; // armed on every connect; told apart from backoff delays by its value
+    const backoffDelays = (): number[] => delays.filter((d) => d !== OPEN_DEADLINE);
+    const { rec } = open({
+      backoff: { initialMs: 8, maxMs: 40, jitter: 0.5 },
+      random: () => 0.5,
+      timers,
+      wsOpenTimeoutMs: OPEN_DEADLINE,
+    });
     for (let i = 0; i < 5; i++) {
       (await server.nextWs()).terminate();
       await rec.until((v) => v.state === 'reconnecting' && v.attempt === i + 1);
     }
     // base 8, 16, 32, 40, 40; three quarters of each with random 0.5 and jitter 0.5
-    expect(delays).toEqual([6, 12, 24, 30, 30]);
+    expect(backoffDelays()).toEqual([6, 12, 24, 30, 30]);
     const ws = await server.nextWs();
     ws.sendAll(snapshot('tasks', docs, E, 4), ready(E, 4));
     expect((await rec.state('ready')).attempt).toBe(0);
     ws.terminate();
     await server.nextWs();
-    expect(delays).toEqual([6, 12, 24, 30, 30, 6]);
+    expect(backoffDelays()).toEqual([6, 12, 24, 30, 30, 6]);
+  });
+
+  test('a handshake that hangs is given up after wsOpenTimeoutMs and retried', async () => {
+    server.upgradePolicy = 'hang';
+    const { rec } = open({ wsOpenTimeoutMs: 60 });
+    const down = await rec.state('reconnecting');
+    expect(down.error).toEqual({ code: 'transport', message: 'WebSocket did not open within 60 ms' });
+    server.upgradePolicy = 'accept';
+    const ws = await server.nextWs();
+    ws.sendAll(snapshot('tasks', docs, E, 1), ready(E, 1));
+    await rec.state('ready');
+    expect(server.streamRequests.every((r) => r.kind === 'ws')).toBe(true);
   });
 
   test('a socket that never opens is retried with backoff', async () => {
