@@ -121,7 +121,7 @@ export interface SyncStream<T = Record<string, unknown>> {
    * filter is passed only when a later matching change (or a reconnect's Ready) comes.
    */
   waitFor(position: string, options?: { timeoutMs?: number }): Promise<void>;
-  /** ends the stream for good (state `closed`); idempotent */
+  /** ends the stream for good (state `closed`; a stream that already `failed` stays so); idempotent */
   close(): void;
 }
 
