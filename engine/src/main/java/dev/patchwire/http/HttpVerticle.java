@@ -59,6 +59,7 @@ public final class HttpVerticle extends VerticleBase {
     SseTransport sse = new SseTransport(vertx, streams, fanout, settings.ssePingMillis());
 
     Router router = Router.router(vertx);
+    router.route("/api/*").handler(RestApi::refuseDotSegments);
     String docs = "/api/collections/:c/docs";
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes).setHandleFileUploads(false);
     router.post(docs).handler(body).handler(rest::create);

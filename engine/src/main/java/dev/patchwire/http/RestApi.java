@@ -167,7 +167,36 @@ public final class RestApi {
     if (id.codePoints().anyMatch(Character::isISOControl)) {
       return "a document id must not contain control characters";
     }
+    if (isDotSegment(id)) {
+      return "the ids '.' and '..' cannot be named in a URL (RFC 3986 removes dot segments, "
+          + "percent-encoded or not), so they are not allowed";
+    }
     return null;
+  }
+
+  static boolean isDotSegment(String segment) {
+    return segment.equals(".") || segment.equals("..");
+  }
+
+  /**
+   * Refuses a request whose raw path holds a dot segment ({@code .}, {@code ..}, or either one
+   * percent-encoded). Vert.x routes by the normalized path, where {@code /docs/%2E} is
+   * {@code /docs/}: without this check a read of the document "." would answer the whole
+   * collection and a write would miss its route.
+   */
+  static void refuseDotSegments(RoutingContext ctx) {
+    String[] segments = ctx.request().path().split("/", -1);
+    for (int i = 0; i < segments.length; i++) {
+      String decoded = PercentDecoding.strictUtf8(segments[i]);
+      if (decoded != null && isDotSegment(decoded)) {
+        boolean isDocId = i == segments.length - 1 && i > 0 && segments[i - 1].equals("docs");
+        HttpErrors.send(ctx, 400, isDocId ? "bad_id" : "bad_request", isDocId
+            ? idProblem(decoded)
+            : "a path must not contain the segments '.' or '..'", null);
+        return;
+      }
+    }
+    ctx.next();
   }
 
   private static boolean mediaType(RoutingContext ctx, String... accepted) {

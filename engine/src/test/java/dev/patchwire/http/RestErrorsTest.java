@@ -363,6 +363,27 @@ class RestErrorsTest {
   }
 
   @Test
+  @DisplayName("the ids . and .. (which URLs remove as dot segments) are refused with 400 bad_id, never routed elsewhere")
+  void dotSegmentIds() {
+    JsonObject body = new JsonObject().put("n", 1);
+    refused("items", 400, "bad_id", () -> api.post("items", body.copy().put("id", ".")));
+    refused("items", 400, "bad_id", () -> api.post("items", body.copy().put("id", "..")));
+    for (String segment : new String[] {".", "..", "%2E", "%2e", "%2E%2E", ".%2e"}) {
+      String path = docs("items") + "/" + segment;
+      // without the check, GET .../docs/%2E would answer the whole collection with 200
+      refused("items", 400, "bad_id", () -> raw("GET", path, null, null));
+      refused("items", 400, "bad_id", () -> raw("PUT", path, JSON, body.encode()));
+      refused("items", 400, "bad_id", () -> raw("PATCH", path, JSON_PATCH, "[]"));
+      refused("items", 400, "bad_id", () -> raw("DELETE", path, null, null));
+    }
+    refused("items", 400, "bad_request", () -> raw("GET", docs("items") + "/../docs/x1", null, null));
+    // ids that merely contain dots are ordinary
+    api.put("items", "...", body).expect(201);
+    api.put("items", ".x", body).expect(201);
+    api.get("items", "...").expect(200);
+  }
+
+  @Test
   @DisplayName("a percent-encoded id that is not UTF-8 is a bad id, not a replacement character")
   void idNotUtf8() {
     JsonObject body = new JsonObject().put("n", 1);
