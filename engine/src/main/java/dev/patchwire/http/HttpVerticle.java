@@ -29,9 +29,16 @@ import java.util.concurrent.TimeUnit;
  */
 public final class HttpVerticle extends VerticleBase {
 
-  /** Where and how to listen. {@code port} may be negative: a random port shared by instances. */
+  /**
+   * Where and how to listen. {@code port} may be negative: a random port shared by instances.
+   * {@code corsOrigins}: see {@code EngineOptions.corsOrigins}; empty for no CORS.
+   */
   public record Settings(String host, int port, long maxBodyBytes, long pingMillis, long ssePingMillis,
-      boolean wsCompression, long flushIntervalMillis) {
+      boolean wsCompression, long flushIntervalMillis, List<String> corsOrigins) {
+
+    public Settings {
+      corsOrigins = List.copyOf(corsOrigins);
+    }
   }
 
   /** What every instance shares: the store, the streams, the meters. */
@@ -59,6 +66,12 @@ public final class HttpVerticle extends VerticleBase {
     SseTransport sse = new SseTransport(vertx, streams, fanout, settings.ssePingMillis());
 
     Router router = Router.router(vertx);
+    // CORS first, so that every answer below, errors included, carries its headers.
+    Cors cors = Cors.forOrigins(settings.corsOrigins());
+    if (cors != null) {
+      router.route("/api/*").handler(cors);
+      router.route("/health").handler(cors);
+    }
     router.route("/api/*").handler(RestApi::refuseDotSegments);
     String docs = "/api/collections/:c/docs";
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes).setHandleFileUploads(false);
@@ -91,6 +104,8 @@ public final class HttpVerticle extends VerticleBase {
     }).handler(StaticHandler.create("webroot").setCachingEnabled(false));
 
     router.errorHandler(400, ctx -> errorOr(ctx, 400, "bad_request", "the request is malformed"));
+    router.errorHandler(403, ctx -> errorOr(ctx, 403, "origin_not_allowed",
+        "the request's Origin header is not an origin this engine allows (see --cors-origin)"));
     router.errorHandler(404, ctx -> errorOr(ctx, 404, "not_found", "no such resource"));
     router.errorHandler(405, ctx -> errorOr(ctx, 405, "method_not_allowed", "method not allowed here"));
     router.errorHandler(413, ctx -> errorOr(ctx, 413, "body_too_large",

@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -31,6 +33,10 @@ public final class EngineOptions {
   /** Collection names are path segments and SQL values: keep them plain. */
   public static final Pattern COLLECTION_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
+  /** An origin for {@code --cors-origin}: scheme://host[:port], host a DNS name, IPv4 or [IPv6]. */
+  private static final Pattern ORIGIN = Pattern.compile(
+      "([A-Za-z][A-Za-z0-9+.-]*)://([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+])(?::([0-9]{1,5}))?");
+
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
   private Path dataDir = DEFAULT_DATA_DIR;
@@ -47,6 +53,8 @@ public final class EngineOptions {
   private long flushIntervalMillis = 0;
   private boolean kanban = true;
   private boolean seedDemo = true;
+  /** Origins allowed by CORS, normalized; {@code ["*"]} for any; empty (the default) for none. */
+  private List<String> corsOrigins = List.of();
   /** Extra collections: name to schema file, or to null for "any JSON object". */
   private final Map<String, Path> collections = new LinkedHashMap<>();
 
@@ -70,6 +78,7 @@ public final class EngineOptions {
     flushIntervalMillis = other.flushIntervalMillis;
     kanban = other.kanban;
     seedDemo = other.seedDemo;
+    corsOrigins = other.corsOrigins;
     collections.putAll(other.collections);
   }
 
@@ -90,6 +99,9 @@ public final class EngineOptions {
       "  --collection NAME[=SCHEMA]     add a collection, optionally with a JSON Schema file (repeatable)",
       "  --flush-interval MS            let a change wait up to MS for others, one socket write for all (default 0)",
       "  --ws-compression               offer permessage-deflate on WebSockets (off: it costs CPU per socket)",
+      "  --cors-origin ORIGINS          let web pages from these origins use the REST API and SSE: comma-separated",
+      "                                 scheme://host[:port] (http://localhost:3000,https://app.example.com) or *",
+      "                                 (default: off, no CORS headers, only same-origin pages may read answers)",
       "  --no-kanban                    do not create the kanban collections projects and tasks",
       "  --no-seed                      do not seed an empty database with the demo project",
       "  --help                         print this and exit",
@@ -112,7 +124,8 @@ public final class EngineOptions {
         case "--ws-compression" -> o.setWsCompression(true);
         case "--host", "--port", "--data", "--history-bytes", "--max-body-bytes",
             "--subscriber-buffer-bytes", "--ping-interval", "--sse-ping-interval",
-            "--max-subscribers", "--log-retention", "--log-compact-interval", "--flush-interval" -> {
+            "--max-subscribers", "--log-retention", "--log-compact-interval", "--flush-interval",
+            "--cors-origin" -> {
           if (value == null) {
             if (i + 1 >= args.length) {
               throw new IllegalArgumentException(flag + " needs a value");
@@ -154,6 +167,7 @@ public final class EngineOptions {
       case "--log-retention" -> setLogRetention(value);
       case "--log-compact-interval" -> setLogCompactIntervalMillis(parseSize(flag, value));
       case "--flush-interval" -> setFlushIntervalMillis(parseInt(flag, value));
+      case "--cors-origin" -> setCorsOrigins(value);
       default -> throw new IllegalStateException(flag);
     }
   }
@@ -208,6 +222,11 @@ public final class EngineOptions {
   public long flushIntervalMillis() { return flushIntervalMillis; }
   public boolean kanban() { return kanban; }
   public boolean seedDemo() { return seedDemo; }
+  /**
+   * The origins whose pages may read the API's answers (CORS), each as a browser writes it
+   * (lower case, no default port); {@code ["*"]} for any origin; empty when CORS is off.
+   */
+  public List<String> corsOrigins() { return corsOrigins; }
   /** Extra collections; a null value means no schema. */
   public Map<String, Path> collections() { return java.util.Collections.unmodifiableMap(collections); }
 
@@ -328,6 +347,77 @@ public final class EngineOptions {
     }
     this.flushIntervalMillis = millis;
     return this;
+  }
+
+  /**
+   * See {@code --cors-origin}: a comma-separated list of origins ({@code scheme://host[:port]},
+   * http or https, no path) or {@code *} alone for any origin. Blank parts are an error, so a
+   * typo never silently turns CORS off.
+   */
+  public EngineOptions setCorsOrigins(String spec) {
+    Objects.requireNonNull(spec, "spec");
+    LinkedHashSet<String> origins = new LinkedHashSet<>();
+    for (String part : spec.split(",", -1)) {
+      String p = part.trim();
+      if (p.isEmpty()) {
+        throw new IllegalArgumentException("--cors-origin: empty origin in '" + spec
+            + "'; give a comma-separated list such as http://localhost:3000,https://app.example.com, or *");
+      }
+      origins.add(p.equals("*") ? "*" : normalizeOrigin(p));
+    }
+    if (origins.contains("*") && origins.size() > 1) {
+      throw new IllegalArgumentException(
+          "--cors-origin: '*' allows every origin and cannot be combined with others, got '" + spec + "'");
+    }
+    this.corsOrigins = List.copyOf(origins);
+    return this;
+  }
+
+  /** Turns CORS off again (the default). */
+  public EngineOptions clearCorsOrigins() {
+    this.corsOrigins = List.of();
+    return this;
+  }
+
+  /**
+   * An origin as a browser sends it in the {@code Origin} header: lower-case scheme and host, and
+   * no port when it is the scheme's default (so {@code HTTP://Example.com:443} is no match for
+   * {@code https://example.com}, but {@code https://Example.com:443} is).
+   */
+  static String normalizeOrigin(String origin) {
+    String example = "; an origin is scheme://host[:port], e.g. http://localhost:3000";
+    int sep = origin.indexOf("://");
+    if (sep < 0) {
+      throw new IllegalArgumentException("--cors-origin: '" + origin + "' is not an origin" + example);
+    }
+    int authorityEnd = sep + 3;
+    while (authorityEnd < origin.length() && "/?#".indexOf(origin.charAt(authorityEnd)) < 0) {
+      authorityEnd++;
+    }
+    if (authorityEnd < origin.length()) {
+      throw new IllegalArgumentException("--cors-origin: '" + origin + "' has a path, query or fragment ('"
+          + origin.substring(authorityEnd) + "'); a browser's Origin never does" + example
+          + (origin.substring(authorityEnd).equals("/") ? " (drop the trailing '/')" : ""));
+    }
+    var m = ORIGIN.matcher(origin);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("--cors-origin: '" + origin + "' is not an origin" + example);
+    }
+    String scheme = m.group(1).toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      throw new IllegalArgumentException("--cors-origin: '" + origin + "': only http and https origins are supported");
+    }
+    String host = m.group(2).toLowerCase(Locale.ROOT);
+    String port = m.group(3);
+    if (port != null) {
+      int n = Integer.parseInt(port);
+      if (n < 1 || n > 65535) {
+        throw new IllegalArgumentException("--cors-origin: '" + origin + "': port must be 1..65535");
+      }
+      boolean defaultPort = n == (scheme.equals("http") ? 80 : 443);
+      port = defaultPort ? null : String.valueOf(n);
+    }
+    return scheme + "://" + host + (port == null ? "" : ":" + port);
   }
 
   public EngineOptions setKanban(boolean kanban) {

@@ -93,7 +93,8 @@ public final class PatchwireServer {
   private static Future<Http> deployHttp(Vertx vertx, EngineOptions o, HttpVerticle.Shared shared) {
     int bindPort = o.port() == 0 ? -RANDOM_PORT_KEYS.incrementAndGet() : o.port();
     HttpVerticle.Settings settings = new HttpVerticle.Settings(o.host(), bindPort, o.maxBodyBytes(),
-        o.pingIntervalMillis(), o.ssePingIntervalMillis(), o.wsCompression(), o.flushIntervalMillis());
+        o.pingIntervalMillis(), o.ssePingIntervalMillis(), o.wsCompression(), o.flushIntervalMillis(),
+        o.corsOrigins());
     List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
           HttpVerticle v = new HttpVerticle(settings, shared);

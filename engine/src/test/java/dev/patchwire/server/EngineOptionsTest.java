@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -25,6 +26,7 @@ class EngineOptionsTest {
     assertEquals(30_000, o.pingIntervalMillis());
     assertTrue(o.kanban());
     assertTrue(o.seedDemo());
+    assertEquals(List.of(), o.corsOrigins(), "CORS is off by default");
   }
 
   @Test
@@ -59,5 +61,47 @@ class EngineOptionsTest {
     assertThrows(IllegalArgumentException.class, () -> EngineOptions.fromArgs("--history-bytes", "0"));
     assertThrows(IllegalArgumentException.class, () -> EngineOptions.fromArgs("--max-body-bytes", "1q"));
     assertThrows(IllegalArgumentException.class, () -> EngineOptions.fromArgs("--collection", "a/b"));
+  }
+
+  @Test
+  @DisplayName("--cors-origin takes a comma-separated list of origins, normalized the way browsers write them, or *")
+  void corsOrigins() {
+    assertEquals(List.of("http://localhost:3000", "https://app.example.com"),
+        EngineOptions.fromArgs("--cors-origin", "http://localhost:3000,https://app.example.com").corsOrigins());
+    assertEquals(List.of("http://localhost:3000", "https://app.example.com", "http://[::1]:8081", "http://10.0.0.7"),
+        EngineOptions.fromArgs("--cors-origin=HTTP://LocalHost:3000, https://App.Example.com:443 ,"
+            + "http://[::1]:8081,http://10.0.0.7:80,http://localhost:3000").corsOrigins());
+    assertEquals(List.of("*"), EngineOptions.fromArgs("--cors-origin", "*").corsOrigins());
+    EngineOptions o = EngineOptions.fromArgs("--cors-origin", "https://a.example");
+    assertEquals(List.of("https://a.example"), new EngineOptions(o).corsOrigins(), "the copy keeps the origins");
+    assertEquals(List.of(), o.clearCorsOrigins().corsOrigins());
+    assertTrue(EngineOptions.USAGE.contains("--cors-origin"));
+  }
+
+  @Test
+  @DisplayName("--cors-origin refuses anything that is not scheme://host[:port], with a message that says why")
+  void refusesMalformedCorsOrigins() {
+    assertRefused("needs a value", "--cors-origin");
+    assertRefused("not an origin", "--cors-origin", "localhost:3000");
+    assertRefused("not an origin", "--cors-origin", "app.example.com");
+    assertRefused("trailing '/'", "--cors-origin", "http://localhost:3000/");
+    assertRefused("has a path", "--cors-origin", "https://app.example.com/board");
+    assertRefused("has a path", "--cors-origin", "https://app.example.com?x=1");
+    assertRefused("only http and https", "--cors-origin", "ftp://files.example.com");
+    assertRefused("not an origin", "--cors-origin", "http://");
+    assertRefused("not an origin", "--cors-origin", "http://localhost:");
+    assertRefused("not an origin", "--cors-origin", "http://user@localhost");
+    assertRefused("not an origin", "--cors-origin", "http://local_host");
+    assertRefused("port must be", "--cors-origin", "http://localhost:0");
+    assertRefused("port must be", "--cors-origin", "http://localhost:70000");
+    assertRefused("empty origin", "--cors-origin", "");
+    assertRefused("empty origin", "--cors-origin", "http://a.example,,http://b.example");
+    assertRefused("empty origin", "--cors-origin", "http://a.example,");
+    assertRefused("cannot be combined", "--cors-origin", "*,http://a.example");
+  }
+
+  private static void assertRefused(String messagePart, String... args) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EngineOptions.fromArgs(args));
+    assertTrue(e.getMessage().contains(messagePart), "message for " + List.of(args) + ": " + e.getMessage());
   }
 }

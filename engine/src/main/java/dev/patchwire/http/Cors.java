@@ -1,0 +1,103 @@
+package dev.patchwire.http;
+
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.CorsHandler;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * CORS for the REST API, the SSE streams and {@code /health} when {@code --cors-origin} is given
+ * (WebSockets are not subject to CORS). An allowed origin goes through Vert.x's
+ * {@link CorsHandler}: a preflight is answered 204 with the allowed methods and headers, and
+ * every other answer, errors included, carries {@code Access-Control-Allow-Origin} and exposes
+ * {@code Patchwire-Seq} and {@code ETag}.
+ *
+ * <p>An origin not on the list is not refused the way {@link CorsHandler} alone would (403 for
+ * every request that names it): browsers send {@code Origin} on same-origin writes too, so that
+ * would break the board the engine serves itself, and any page behind a proxy whose origin
+ * nobody listed. Such a request is served without CORS headers, so a browser withholds the answer
+ * from a foreign page; only its preflight is answered 403 {@code origin_not_allowed}, since a
+ * browser sends preflights for cross-origin requests alone. Nothing is lost by serving: every
+ * write is a PUT, PATCH or DELETE, or a POST that needs a JSON content type, and a cross-origin
+ * page can send none of these without a preflight.
+ */
+final class Cors implements Handler<RoutingContext> {
+
+  static final List<HttpMethod> METHODS =
+      List.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE);
+  static final List<String> REQUEST_HEADERS = List.of("Content-Type", "If-Match", "Last-Event-ID");
+  static final List<String> EXPOSED_HEADERS = List.of(RestApi.SEQ_HEADER, "ETag");
+  static final int MAX_AGE_SECONDS = 600;
+
+  private final CorsHandler cors;
+  /** Normalized (see EngineOptions.normalizeOrigin); empty when any origin is allowed. */
+  private final Set<String> origins;
+
+  private Cors(CorsHandler cors, Set<String> origins) {
+    this.cors = cors;
+    this.origins = origins;
+  }
+
+  /**
+   * The handler for these origins ({@code ["*"]} for any), or null when the list is empty: then
+   * no route gets a CORS handler and no answer a CORS header.
+   */
+  static Cors forOrigins(List<String> origins) {
+    if (origins.isEmpty()) {
+      return null;
+    }
+    boolean any = origins.equals(List.of("*"));
+    CorsHandler cors = CorsHandler.create()
+        .allowedMethods(new LinkedHashSet<>(METHODS))
+        .allowedHeaders(new LinkedHashSet<>(REQUEST_HEADERS))
+        .exposedHeaders(new LinkedHashSet<>(EXPOSED_HEADERS))
+        .maxAgeSeconds(MAX_AGE_SECONDS)
+        .allowCredentials(false);
+    if (any) {
+      cors.addOrigin("*");
+    } else {
+      cors.addOrigins(origins);
+    }
+    Set<String> allowed = new LinkedHashSet<>();
+    if (!any) {
+      origins.forEach(o -> allowed.add(o.toLowerCase(Locale.ROOT)));
+    }
+    return new Cors(cors, Set.copyOf(allowed));
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    if (origins.isEmpty()) {
+      cors.handle(ctx);
+      return;
+    }
+    // The answer depends on Origin (allow header or none): shared caches must key on it.
+    addVaryOrigin(ctx.response().headers());
+    String origin = ctx.request().getHeader("Origin");
+    if (origin == null || origins.contains(origin.toLowerCase(Locale.ROOT))) {
+      cors.handle(ctx);
+    } else if (ctx.request().method() == HttpMethod.OPTIONS
+        && ctx.request().getHeader("Access-Control-Request-Method") != null) {
+      HttpErrors.send(ctx, 403, "origin_not_allowed",
+          "the origin " + origin + " may not use this API (see --cors-origin)", null);
+    } else {
+      ctx.next();
+    }
+  }
+
+  private static void addVaryOrigin(MultiMap headers) {
+    for (String vary : headers.getAll("Vary")) {
+      for (String name : vary.split(",")) {
+        if (name.trim().equalsIgnoreCase("Origin")) {
+          return;
+        }
+      }
+    }
+    headers.add("Vary", "Origin");
+  }
+}
