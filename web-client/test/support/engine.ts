@@ -6,6 +6,7 @@
  *   await engine.stop();                           // SIGTERM: WebSockets close with 1001
  *   await engine.kill();                           // SIGKILL: no goodbye at all
  *   await engine.start();                          // same port, same data dir
+ *   engine.wipeData();                             // (stopped) a fresh database: a new epoch
  *   await engine.dispose();                        // stop + remove the data dir
  *
  * `useEngine()` does the start/dispose in beforeAll/afterAll. Every engine is also killed when
@@ -16,7 +17,7 @@
  * `$PATCHWIRE_JAVA` picks the java binary (default `java` on the PATH).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -157,6 +158,13 @@ export class Engine {
         }
       });
     });
+  }
+
+  /** Empties the data dir (the engine must be stopped): the next start() makes a new database and epoch. */
+  wipeData(): void {
+    if (this.child) throw new Error('stop the engine before wiping its data');
+    rmSync(this.dataDir, { recursive: true, force: true });
+    mkdirSync(this.dataDir, { recursive: true });
   }
 
   /** SIGTERM and wait for the process to end (the engine closes WebSockets with 1001 first). */
