@@ -95,7 +95,13 @@ describe('convergence under a burst of concurrent writes', () => {
   const subscribers: Subscriber[] = [];
 
   beforeAll(async () => {
-    engine = await startEngine({ seed: false });
+    // Pings every 100 ms on both transports (SSE comment lines, WebSocket ping frames) and a
+    // 2 ms flush window (several frames per socket write) make the clients parse what a busy
+    // production socket carries.
+    engine = await startEngine({
+      seed: false,
+      args: ['--ping-interval', '100', '--sse-ping-interval', '100', '--flush-interval', '2'],
+    });
     client = new PatchwireClient({ baseUrl: engine.baseUrl });
   });
   afterAll(async () => {
