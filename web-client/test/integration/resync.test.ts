@@ -2,8 +2,9 @@
  * A client that stops reading (PROTOCOL.md §3.1 "Slow consumers", step 4, and close code 4008):
  * its socket is paused while large changes are committed until the engine's buffer for it
  * overflows (the engine's /api/stats counts the drops). Against the real engine:
- *   - default `lag=resync`: the client gets Resync and a fresh snapshot on the same connection,
- *     shows `resyncing` and then `ready`, and ends equal to the REST read;
+ *   - default `lag=resync`, WebSocket (socket paused) and SSE (response body not read): the
+ *     client gets Resync and a fresh snapshot on the same connection, shows `resyncing` and then
+ *     `ready`, and ends equal to the REST read;
  *   - `lag=close`: the engine closes with 4008; the client reconnects by itself with `since`
  *     and ends equal to the REST read.
  * Every frame is checked against the wire schemas.
@@ -40,6 +41,46 @@ function pausableWebSocket() {
   };
 }
 
+/** fetch whose SSE response bodies the test can stop reading (undici then stops reading the socket). */
+function pausableFetch() {
+  let paused = false;
+  let wake: (() => void) | null = null;
+  const urls: string[] = [];
+  const impl: typeof fetch = async (input, init) => {
+    urls.push(String(input));
+    const response = await fetch(input, init);
+    if (!response.body) return response;
+    const reader = response.body.getReader();
+    const body = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          while (paused) await new Promise<void>((r) => (wake = r));
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        },
+        cancel(reason) {
+          return reader.cancel(reason);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+  return {
+    fetch: impl,
+    urls,
+    pause: () => {
+      paused = true;
+    },
+    resume: () => {
+      paused = false;
+      wake?.();
+      wake = null;
+    },
+  };
+}
+
 const BIG = 'x'.repeat(800_000);
 /**
  * How much a socket nobody reads absorbs before the engine sees it as full varies (the kernel's
@@ -68,11 +109,12 @@ describe('a client that falls behind', () => {
     return (await (await fetch(`${engine.baseUrl}/api/stats`)).json()) as Stats;
   }
 
-  /** Large changes, 4 at a time over 10 documents, until the engine has dropped frames (a lag). */
+  /** Large changes (800 kB each), 4 at a time over 10 documents, until the engine has dropped frames (a lag). */
   async function flood(prefix: string, lagged: (s: Stats) => boolean): Promise<number> {
     for (let i = 0; i < MAX_WRITES; i += 4) {
       await Promise.all(
-        Array.from({ length: 4 }, (_, k) => client.replace('blobs', `${prefix}-${(i + k) % 10}`, { body: BIG, n: i + k })),
+        // a new body each time: the change (a diff) carries the whole 800 kB string
+        Array.from({ length: 4 }, (_, k) => client.replace('blobs', `${prefix}-${(i + k) % 10}`, { body: `${i + k}${BIG}` })),
       );
       if (lagged(await stats())) return i + 4;
     }
@@ -111,6 +153,39 @@ describe('a client that falls behind', () => {
       expect(states).toContain('resyncing');
       expect(states[states.length - 1]).toBe('ready');
       expect(socket.urls, 'one connection: no reconnect').toHaveLength(1);
+      expect(view.data).toEqual((await client.list<Doc>('blobs')).docs);
+      expect(view.position).toBe(end);
+      wire.assertClean();
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('lag=resync over SSE: a resync event, a fresh snapshot, and the REST state', async () => {
+    const body = pausableFetch();
+    const { stream, wire, states } = openChecked<Doc>(engine, 'sse resync', {
+      collection: 'blobs',
+      transport: 'sse',
+      fetch: body.fetch,
+    });
+    try {
+      await waitForView(stream, (v) => v.state === 'ready', 'ready');
+      body.pause();
+      const n0 = wire.messages.length;
+      const before = (await stats()).totals;
+      await flood('s', (s) => s.totals.drops > before.drops);
+      expect(wire.messages.length, 'nothing read while paused').toBe(n0);
+      const end = await lastPosition();
+      body.resume();
+      await stream.waitFor(end, { timeoutMs: 20_000 });
+      const view = await waitForView(stream, (v) => v.state === 'ready', 'ready after the resync');
+
+      const kinds = wire.messages.map(classify);
+      const resync = kinds.findIndex((k) => k.kind === 'resync');
+      expect(resync, 'a resync event arrived').toBeGreaterThan(0);
+      expect(kinds[resync + 1]?.kind, 'a snapshot right after resync').toBe('snapshot');
+      expect(states).toContain('resyncing');
+      expect(body.urls, 'one connection: no reconnect').toHaveLength(1);
       expect(view.data).toEqual((await client.list<Doc>('blobs')).docs);
       expect(view.position).toBe(end);
       wire.assertClean();
