@@ -49,6 +49,9 @@ const ODD_IDS = [
   '😀🎉',
   '"quoted"',
   "it's",
+  'e\u0301', // NFD é: another id than the NFC one
+  '\u00e9',
+  ' ',
 ];
 const WRITERS = 8;
 const OPS_PER_WRITER = 50;
