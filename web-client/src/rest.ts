@@ -2,7 +2,7 @@
  * The engine's REST calls (PROTOCOL.md §2): writes that answer with the change's position, so a
  * page can `waitFor` it on its stream, and reads. Every failure is a PatchwireError.
  */
-import { openStream, resolveBaseUrl } from './stream.js';
+import { isWellFormed, openStream, resolveBaseUrl } from './stream.js';
 import type { PatchOperation, StreamOptions, SyncStream, WriteResult } from './types.js';
 
 /** A refused request (the engine's `{"error":{code,message,details}}`), or one that got no answer. */
@@ -99,6 +99,9 @@ export class PatchwireClient {
 
   /** The collection, or the part of it matching `where` (`field:value`), for polling clients. */
   async list<T = Record<string, unknown>>(collection: string, where?: string): Promise<ListResult<T>> {
+    if (where !== undefined && !isWellFormed(where)) {
+      throw new PatchwireError('the filter holds a lone surrogate, which no URL can carry', 0, 'bad_where');
+    }
     const query = where === undefined ? '' : `?where=${encodeURIComponent(where)}`;
     const response = await this.send('GET', `${docsPath(collection)}${query}`, {});
     const body = await readJson(response);
@@ -209,8 +212,8 @@ async function readJson(response: Response): Promise<unknown> {
 }
 
 function docsPath(collection: string): string {
-  if (typeof collection !== 'string' || collection === '') {
-    throw new PatchwireError('the collection name must be a non-empty string', 0, 'bad_request');
+  if (typeof collection !== 'string' || collection === '' || !isWellFormed(collection)) {
+    throw new PatchwireError('the collection name must be a non-empty, well-formed string', 0, 'bad_request');
   }
   return `/api/collections/${encodeURIComponent(collection)}/docs`;
 }
@@ -218,9 +221,10 @@ function docsPath(collection: string): string {
 /**
  * The URL path of one document. `.` and `..` cannot be sent: URL parsers (fetch included)
  * resolve them as dot segments, even percent-encoded, so the request would reach another resource.
+ * A lone surrogate has no UTF-8 form, so no URL can carry it either.
  */
 function docPath(collection: string, id: string): string {
-  if (typeof id !== 'string' || id === '' || id === '.' || id === '..') {
+  if (typeof id !== 'string' || id === '' || id === '.' || id === '..' || !isWellFormed(id)) {
     throw new PatchwireError(`document id ${JSON.stringify(id)} cannot be used in a URL path`, 0, 'bad_id');
   }
   return `${docsPath(collection)}/${encodeURIComponent(id)}`;

@@ -80,6 +80,10 @@ class Stream<T> implements SyncStream<T> {
   /** position of what `root` holds; both null when unknown */
   private epoch: string | null = null;
   private seq: number | null = null;
+  /** the last epoch the stream held, kept when a corrupted stream forgets its position */
+  private lastEpoch: string | null = null;
+  /** epochs the stream has moved on from: their history is lost, so any wait for them is over */
+  private readonly leftEpochs = new Set<string>();
 
   private view: StreamView<T>;
   private connection: Connection | null = null;
@@ -94,6 +98,11 @@ class Stream<T> implements SyncStream<T> {
     const { collection } = options;
     if (typeof collection !== 'string' || collection === '') {
       throw new TypeError('openStream: `collection` must be a non-empty string');
+    }
+    for (const [name, value] of [['collection', collection], ['where', options.where]] as const) {
+      if (value !== undefined && !isWellFormed(value)) {
+        throw new TypeError(`openStream: \`${name}\` holds a lone surrogate, which no URL can carry`);
+      }
     }
     this.collection = collection;
     this.baseUrl = resolveBaseUrl(options.baseUrl);
@@ -118,7 +127,7 @@ class Stream<T> implements SyncStream<T> {
     this.root = {};
     if (options.since !== undefined) {
       const p = parsePosition(options.since);
-      this.epoch = p.epoch;
+      this.adoptEpoch(p.epoch);
       this.seq = p.seq;
     }
     if (options.initialData !== undefined) {
@@ -336,7 +345,7 @@ class Stream<T> implements SyncStream<T> {
         const sameEpoch = this.epoch === message.epoch && this.seq !== null;
         // Ready's seq may be past the last replayed change (changes outside the filter): adopt it.
         this.seq = sameEpoch ? Math.max(this.seq!, message.seq) : message.seq;
-        this.epoch = message.epoch;
+        this.adoptEpoch(message.epoch);
         this.backoff.reset();
         this.settleWaiters(null);
         this.update({ state: 'ready', position: this.position(), error: null, attempt: 0 });
@@ -387,7 +396,7 @@ class Stream<T> implements SyncStream<T> {
     this.root = next;
     this.seq = message.seq;
     if (message.epoch !== null) {
-      this.epoch = message.epoch;
+      this.adoptEpoch(message.epoch);
     }
     this.settleWaiters(message.snapshot ? message.epoch : null);
     const state: StreamState = message.snapshot && this.view.state === 'resyncing' ? 'ready' : this.view.state;
@@ -396,7 +405,18 @@ class Stream<T> implements SyncStream<T> {
 
   // ---- waiters ----
 
+  private adoptEpoch(epoch: string): void {
+    if (this.lastEpoch !== null && this.lastEpoch !== epoch) {
+      this.leftEpochs.add(this.lastEpoch);
+    }
+    this.lastEpoch = epoch;
+    this.epoch = epoch;
+  }
+
   private reached(target: Position): boolean {
+    if (this.leftEpochs.has(target.epoch)) {
+      return true;
+    }
     return this.epoch === target.epoch && this.seq !== null && this.seq >= target.seq;
   }
 
@@ -519,6 +539,11 @@ class Stream<T> implements SyncStream<T> {
     const path = `${base}/api/collections/${encodeURIComponent(this.collection)}/stream/${kind}`;
     return query ? `${path}?${query}` : path;
   }
+}
+
+/** Whether the string is valid UTF-16 (no lone surrogate), so encodeURIComponent takes it. */
+export function isWellFormed(value: string): boolean {
+  return !/\p{Surrogate}/u.test(value);
 }
 
 /** The engine's http(s) base without a trailing slash; the page's origin by default. */

@@ -131,10 +131,9 @@ describe('PatchwireClient against the real engine', () => {
     }
   });
 
-  // KNOWN BUG (reported): rest.ts promises "Every failure is a PatchwireError", but an id that
-  // encodeURIComponent cannot encode (a lone UTF-16 surrogate) escapes as a raw URIError.
-  // `it.fails` turns red once the library refuses it as a PatchwireError.
-  it.fails('an id with a lone surrogate is refused as a PatchwireError, not a URIError', async () => {
+  // Found by this test: an id that encodeURIComponent cannot encode (a lone UTF-16 surrogate)
+  // escaped as a raw URIError although every failure is promised as a PatchwireError.
+  it('an id with a lone surrogate is refused as a PatchwireError, not a URIError', async () => {
     const e = await refusal(client.get('tasks', 'bad\ud800'));
     expect(e.code).toBe('bad_id');
   });

@@ -273,12 +273,10 @@ describe('waitFor of a lost epoch after the stream moved on', () => {
     await engine?.dispose();
   });
 
-  // KNOWN BUG (reported): SyncStream.waitFor documents that it resolves once the stream applied
-  // "a snapshot of another epoch (the history was lost)", but only waits pending at that
-  // snapshot are resolved; a waitFor called afterwards with a position of the lost epoch waits
-  // until its timeout, although that position can never be reached. `it.fails` turns red once
-  // the library resolves (or rejects at once) such a wait.
-  it.fails('resolves at once for a position of an epoch the stream has left', async () => {
+  // Found by this test: waitFor resolves once the stream applied "a snapshot of another epoch
+  // (the history was lost)", but only waits pending at that snapshot were resolved; one called
+  // afterwards with a position of the lost epoch waited until its timeout.
+  it('resolves at once for a position of an epoch the stream has left', async () => {
     const c = openChecked<Doc>(engine, 'ws', { collection: 'tasks', transport: 'ws', backoff: FAST_BACKOFF });
     try {
       await waitForState(c.stream, 'ready');

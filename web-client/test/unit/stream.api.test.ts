@@ -252,6 +252,9 @@ describe('options', () => {
     expect(() => openStream({ ...base, collection: '' })).toThrow(TypeError);
     expect(() => openStream({ ...base, collection: 'tasks', baseUrl: 'not a url' })).toThrow(TypeError);
     expect(() => openStream({ ...base, collection: 'tasks', baseUrl: 'ftp://x' })).toThrow(TypeError);
+    // a lone surrogate has no UTF-8 form: no URL can carry it (a pair is fine)
+    expect(() => openStream({ ...base, collection: 'tasks', where: 'title:\ud800' })).toThrow(/lone surrogate/);
+    expect(() => openStream({ ...base, collection: 'a\udc00' })).toThrow(/lone surrogate/);
     expect(() => openStream({ ...base, collection: 'tasks', since: 'nope' })).toThrow(TypeError);
     expect(() => openStream({ ...base, collection: 'tasks', transport: 'carrier-pigeon' as 'ws' })).toThrow(TypeError);
     expect(() => openStream({ ...base, collection: 'tasks', backoff: { jitter: 2 } })).toThrow(RangeError);
