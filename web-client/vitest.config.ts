@@ -5,7 +5,8 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Integration and browser tests each start their own engine; keep them one file at a time.
+    // Files run in parallel: each integration or browser test file starts its own engine on its
+    // own free port and data folder, so they share nothing.
     fileParallelism: true,
   },
 });
