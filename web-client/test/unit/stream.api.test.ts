@@ -3,40 +3,20 @@
  * hurt each other, waitFor, and options checked up front.
  */
 import WS from 'ws';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { openStream, StreamWaitError } from '../../src/stream';
 import type { StreamOptions, StreamView, SyncStream } from '../../src/types';
-import { FakeServer, type FakeWs } from '../support/fakeServer';
+import { useFakeEngine } from '../support/fakeEngine';
+import { type FakeWs } from '../support/fakeServer';
 import { addDoc, change, ready, resync, setField, snapshot, type Docs } from '../support/frames';
 import { sleep, ViewRecorder } from '../support/views';
 
 const NodeWebSocket = WS as unknown as typeof WebSocket;
 type Task = { id: string; title: string; tags?: string[] };
 
-let server: FakeServer;
-const streams: SyncStream<Task>[] = [];
+const fake = useFakeEngine<Task>({ transport: 'ws', WebSocket: NodeWebSocket });
+const open = fake.open.bind(fake);
 
-beforeEach(async () => {
-  server = await FakeServer.start();
-});
-
-afterEach(async () => {
-  streams.splice(0).forEach((s) => s.close());
-  await server.close();
-});
-
-function open(options: Partial<StreamOptions> = {}): { stream: SyncStream<Task>; rec: ViewRecorder<Task> } {
-  const stream = openStream<Task>({
-    baseUrl: server.url,
-    collection: 'tasks',
-    transport: 'ws',
-    WebSocket: NodeWebSocket,
-    backoff: { initialMs: 10, maxMs: 40, jitter: 0 },
-    ...options,
-  });
-  streams.push(stream);
-  return { stream, rec: new ViewRecorder(stream) };
-}
 
 const E = 'abcdef012345';
 const docs: Docs = {
@@ -50,7 +30,7 @@ async function readyStream(options: Partial<StreamOptions> = {}): Promise<{
   ws: FakeWs;
 }> {
   const { stream, rec } = open(options);
-  const ws = await server.nextWs();
+  const ws = await fake.server.nextWs();
   ws.sendAll(snapshot('tasks', docs, E, 4), ready(E, 4));
   await rec.state('ready');
   return { stream, rec, ws };
@@ -124,7 +104,7 @@ describe('views', () => {
         throw new Error('log full');
       },
     });
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     ws.sendAll(snapshot('tasks', docs, E, 4), ready(E, 4));
     await rec.state('ready');
     expect(reported).toHaveLength(2);
@@ -180,7 +160,7 @@ describe('waitFor', () => {
 
   test('resolves when Ready carries the stream past the position (a filtered stream)', async () => {
     const { stream } = open();
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     const wait = stream.waitFor(`${E}:9`);
     ws.sendAll(snapshot('tasks', docs, E, 4), ready(E, 9));
     await wait;
@@ -222,7 +202,7 @@ describe('waitFor', () => {
 
   test('rejects when the stream fails first, with the stream error', async () => {
     const { stream } = open();
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     const wait = stream.waitFor(`${E}:5`);
     void ws.refuse('unknown_collection', 'no such collection', 4404);
     const error = (await wait.catch((e: unknown) => e)) as StreamWaitError;
@@ -235,7 +215,7 @@ describe('waitFor', () => {
     const wait = stream.waitFor(`${E}:6`);
     ws.terminate();
     await rec.state('reconnecting');
-    const ws2 = await server.nextWs();
+    const ws2 = await fake.server.nextWs();
     ws2.sendAll(change([setField('tasks', 't1', 'title', 'x')], 6), ready(E, 6, true));
     await wait;
   });
@@ -270,16 +250,16 @@ describe('options', () => {
     expect(v).toMatchObject({ state: 'connecting', position: `${E}:7` });
     expect(v.data).toEqual(docs);
     expect(Object.isFrozen(v.data.t1)).toBe(true);
-    expect((await server.nextWs()).url.searchParams.get('since')).toBe(`${E}:7`);
+    expect((await fake.server.nextWs()).url.searchParams.get('since')).toBe(`${E}:7`);
   });
 
   test('a base URL with a path prefix keeps it', async () => {
-    server.httpHandler = null;
-    const stream = openStream({ baseUrl: `${server.url}/prefix/`, collection: 'tasks', transport: 'sse' });
-    streams.push(stream as SyncStream<Task>);
+    fake.server.httpHandler = null;
+    const stream = openStream({ baseUrl: `${fake.server.url}/prefix/`, collection: 'tasks', transport: 'sse' });
+    fake.track(stream);
     const rec = new ViewRecorder(stream);
     // the fake serves streams only at the root: a 404 there proves the prefix was used
     expect((await rec.state('failed')).error).toMatchObject({ status: 404 });
-    expect(server.requests[0]?.rawUrl).toBe('/prefix/api/collections/tasks/stream/sse');
+    expect(fake.server.requests[0]?.rawUrl).toBe('/prefix/api/collections/tasks/stream/sse');
   });
 });

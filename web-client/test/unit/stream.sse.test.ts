@@ -2,10 +2,9 @@
  * The stream over SSE against a scripted server: the same guarantees as over WebSocket, plus
  * HTTP refusals, chunking and keep-alive comments.
  */
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { openStream } from '../../src/stream';
-import type { StreamOptions, SyncStream } from '../../src/types';
-import { FakeServer, formatSseEvent } from '../support/fakeServer';
+import { describe, expect, test } from 'vitest';
+import { useFakeEngine } from '../support/fakeEngine';
+import { formatSseEvent } from '../support/fakeServer';
 import {
   addDoc,
   removeDoc,
@@ -18,33 +17,12 @@ import {
   sseSnapshot,
   type Docs,
 } from '../support/frames';
-import { ViewRecorder } from '../support/views';
 
 type Task = { id: string; title: string };
 
-let server: FakeServer;
-const streams: SyncStream<Task>[] = [];
+const fake = useFakeEngine<Task>({ transport: 'sse' });
+const open = fake.open.bind(fake);
 
-beforeEach(async () => {
-  server = await FakeServer.start();
-});
-
-afterEach(async () => {
-  streams.splice(0).forEach((s) => s.close());
-  await server.close();
-});
-
-function open(options: Partial<StreamOptions> = {}): { stream: SyncStream<Task>; rec: ViewRecorder<Task> } {
-  const stream = openStream<Task>({
-    baseUrl: server.url,
-    collection: 'tasks',
-    transport: 'sse',
-    backoff: { initialMs: 10, maxMs: 40, jitter: 0 },
-    ...options,
-  });
-  streams.push(stream);
-  return { stream, rec: new ViewRecorder(stream) };
-}
 
 const E = 'a1b2c3d4e5f6';
 const docs: Docs = {
@@ -55,7 +33,7 @@ const docs: Docs = {
 describe('SSE stream', () => {
   test('snapshot, ready, live changes in order; duplicates ignored', async () => {
     const { stream, rec } = open({ where: 'project_id:p 1' });
-    const sse = await server.nextSse();
+    const sse = await fake.server.nextSse();
     expect(sse.request.rawUrl).toBe('/api/collections/tasks/stream/sse?where=project_id%3Ap%201');
     expect(sse.request.headers.accept).toBe('text/event-stream');
     expect(stream.getView().transport).toBeNull();
@@ -77,7 +55,7 @@ describe('SSE stream', () => {
 
   test('a snapshot is recognised by its shape and applied whatever its seq and epoch', async () => {
     const { rec } = open();
-    const sse = await server.nextSse();
+    const sse = await fake.server.nextSse();
     sse.open();
     sse.events(sseSnapshot('tasks', docs, E, 40), sseReady(E, 40), sseResync(5));
     await rec.state('resyncing');
@@ -89,7 +67,7 @@ describe('SSE stream', () => {
 
   test('Ready adopts a seq past the last replayed change', async () => {
     const { rec } = open({ since: `${E}:3`, initialData: docs });
-    const sse = await server.nextSse();
+    const sse = await fake.server.nextSse();
     expect(sse.url.searchParams.get('since')).toBe(`${E}:3`);
     sse.open();
     sse.events(sseChange([removeDoc('tasks', 't1')], E, 5), sseReady(E, 8, true));
@@ -100,7 +78,7 @@ describe('SSE stream', () => {
 
   test('chunks cut mid-line and inside UTF-8 characters, with :ping comments between events', async () => {
     const { rec } = open();
-    const sse = await server.nextSse();
+    const sse = await fake.server.nextSse();
     sse.open();
     const title = 'naïve – 日本 😀';
     const text =
@@ -139,7 +117,7 @@ describe('SSE stream', () => {
 
   test(':ping changes nothing', async () => {
     const { rec } = open();
-    const sse = await server.nextSse();
+    const sse = await fake.server.nextSse();
     sse.open();
     sse.events(sseSnapshot('tasks', docs, E, 1), sseReady(E, 1));
     await rec.state('ready');
@@ -153,7 +131,7 @@ describe('SSE stream', () => {
 
   test('an end without finished reconnects with since; finished ends for good', async () => {
     const { rec } = open();
-    const sse = await server.nextSse();
+    const sse = await fake.server.nextSse();
     sse.open();
     sse.events(sseSnapshot('tasks', docs, E, 4), sseReady(E, 4), sseChange([removeDoc('tasks', 't1')], E, 5));
     await rec.position(`${E}:5`);
@@ -162,30 +140,30 @@ describe('SSE stream', () => {
     expect(down.error?.code).toBe('transport');
     expect(down.data).toEqual({ t2: docs.t2 });
 
-    const sse2 = await server.nextSse();
+    const sse2 = await fake.server.nextSse();
     expect(sse2.url.searchParams.get('since')).toBe(`${E}:5`);
     sse2.open();
     sse2.events(sseReady(E, 5, true), sseFinished);
     const closed = await rec.state('closed');
     expect(closed.data).toEqual({ t2: docs.t2 });
     await sse2.closed;
-    await server.expectNoStreamRequest(120);
+    await fake.server.expectNoStreamRequest(120);
   });
 
   test('a dropped connection reconnects with since', async () => {
     const { rec } = open();
-    const sse = await server.nextSse();
+    const sse = await fake.server.nextSse();
     sse.open();
     sse.events(sseSnapshot('tasks', docs, E, 4), sseReady(E, 4));
     await rec.state('ready');
     sse.destroy();
     await rec.state('reconnecting');
-    expect((await server.nextSse()).url.searchParams.get('since')).toBe(`${E}:4`);
+    expect((await fake.server.nextSse()).url.searchParams.get('since')).toBe(`${E}:4`);
   });
 
   test('a connection that goes silent is dropped after sseIdleTimeoutMs and resumed with since', async () => {
     const { rec } = open({ sseIdleTimeoutMs: 300 });
-    const sse = await server.nextSse();
+    const sse = await fake.server.nextSse();
     sse.open();
     sse.events(sseSnapshot('tasks', docs, E, 4), sseReady(E, 4));
     await rec.state('ready');
@@ -194,18 +172,18 @@ describe('SSE stream', () => {
       await new Promise((r) => setTimeout(r, 40));
       sse.ping();
     }
-    expect(server.streamRequests).toHaveLength(1);
+    expect(fake.server.streamRequests).toHaveLength(1);
     expect(rec.stream.getView().state).toBe('ready');
     // ... silence does not
     const down = await rec.state('reconnecting');
     expect(down.error).toEqual({ code: 'transport', message: 'SSE: nothing received for 300 ms' });
     await sse.closed;
-    expect((await server.nextSse()).url.searchParams.get('since')).toBe(`${E}:4`);
+    expect((await fake.server.nextSse()).url.searchParams.get('since')).toBe(`${E}:4`);
   });
 
   test('an error event before the end is the error the view shows while reconnecting', async () => {
     const { rec } = open();
-    const sse = await server.nextSse();
+    const sse = await fake.server.nextSse();
     sse.open();
     sse.events(sseSnapshot('tasks', docs, E, 4), sseReady(E, 4), sseError('snapshot_failed', 'could not read'));
     sse.end();
@@ -220,19 +198,19 @@ describe('SSE stream', () => {
     [404, 'unknown_collection', "no collection named 'tasks'"],
   ])('HTTP %i with a JSON error body: failed for good', async (status, code, message) => {
     const { rec } = open();
-    (await server.nextSse()).refuse(status, { error: { code, message } });
+    (await fake.server.nextSse()).refuse(status, { error: { code, message } });
     const failed = await rec.state('failed');
     expect(failed.error).toEqual({ code, message, status });
-    await server.expectNoStreamRequest(120);
+    await fake.server.expectNoStreamRequest(120);
   });
 
   test.each([429, 500, 503])('HTTP %i is retried with backoff', async (status) => {
     const { rec } = open();
     const code = status === 429 ? 'too_many_subscribers' : 'unavailable';
-    (await server.nextSse()).refuse(status, { error: { code, message: 'later' } });
+    (await fake.server.nextSse()).refuse(status, { error: { code, message: 'later' } });
     const down = await rec.state('reconnecting');
     expect(down.error).toEqual({ code, message: 'later', status });
-    const sse = await server.nextSse();
+    const sse = await fake.server.nextSse();
     sse.open();
     sse.events(sseSnapshot('tasks', docs, E, 1), sseReady(E, 1));
     expect((await rec.state('ready')).error).toBeNull();
@@ -240,14 +218,14 @@ describe('SSE stream', () => {
 
   test('a refusal that is not JSON keeps a readable error', async () => {
     const { rec } = open();
-    (await server.nextSse()).refuse(502, '<h1>Bad Gateway</h1>', 'text/html');
+    (await fake.server.nextSse()).refuse(502, '<h1>Bad Gateway</h1>', 'text/html');
     const down = await rec.state('reconnecting');
     expect(down.error).toEqual({ code: 'http_502', message: 'HTTP 502: <h1>Bad Gateway</h1>', status: 502 });
   });
 
   test('a 200 that is not an event stream fails (a page instead of the API)', async () => {
     const { rec } = open();
-    const sse = await server.nextSse();
+    const sse = await fake.server.nextSse();
     sse.open('text/html');
     sse.end();
     expect((await rec.state('failed')).error).toMatchObject({ code: 'not_event_stream', status: 200 });
@@ -255,27 +233,27 @@ describe('SSE stream', () => {
 
   test('a change that does not apply starts over from a snapshot without since', async () => {
     const { rec } = open();
-    const sse = await server.nextSse();
+    const sse = await fake.server.nextSse();
     sse.open();
     sse.events(sseSnapshot('tasks', docs, E, 4), sseReady(E, 4), sseChange([removeDoc('tasks', 'nope')], E, 5));
     const broken = await rec.state('reconnecting');
     expect(broken.error?.code).toBe('patch_failed');
     await sse.closed;
-    expect((await server.nextSse()).url.searchParams.has('since')).toBe(false);
+    expect((await fake.server.nextSse()).url.searchParams.has('since')).toBe(false);
   });
 
   test('a change of another epoch without a snapshot is a broken stream', async () => {
     const { rec } = open();
-    const sse = await server.nextSse();
+    const sse = await fake.server.nextSse();
     sse.open();
     sse.events(sseSnapshot('tasks', docs, E, 4), sseReady(E, 4), sseChange([removeDoc('tasks', 't1')], 'other', 5));
     expect((await rec.state('reconnecting')).error?.code).toBe('protocol_error');
-    expect((await server.nextSse()).url.searchParams.has('since')).toBe(false);
+    expect((await fake.server.nextSse()).url.searchParams.has('since')).toBe(false);
   });
 
   test('close() aborts the request', async () => {
     const { stream, rec } = open();
-    const sse = await server.nextSse();
+    const sse = await fake.server.nextSse();
     sse.open();
     sse.events(sseSnapshot('tasks', docs, E, 4), sseReady(E, 4));
     await rec.state('ready');
@@ -283,6 +261,6 @@ describe('SSE stream', () => {
     stream.close();
     await sse.closed;
     expect(rec.states.filter((s) => s === 'closed')).toHaveLength(1);
-    await server.expectNoStreamRequest(80);
+    await fake.server.expectNoStreamRequest(80);
   });
 });

@@ -3,40 +3,19 @@
  * Resync, reconnects with `since`, backoff, close codes, broken streams.
  */
 import WS from 'ws';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { openStream } from '../../src/stream';
-import type { RawMessage, StreamOptions, SyncStream, Timers } from '../../src/types';
-import { FakeServer } from '../support/fakeServer';
+import type { RawMessage, Timers } from '../../src/types';
+import { useFakeEngine } from '../support/fakeEngine';
 import { addDoc, change, finished, ready, removeDoc, resync, setField, snapshot, type Docs } from '../support/frames';
-import { sleep, ViewRecorder } from '../support/views';
+import { sleep } from '../support/views';
 
 const NodeWebSocket = WS as unknown as typeof WebSocket;
 type Task = { id: string; title: string; status?: string };
 
-let server: FakeServer;
-const streams: SyncStream<Task>[] = [];
+const fake = useFakeEngine<Task>({ transport: 'ws', WebSocket: NodeWebSocket });
+const open = fake.open.bind(fake);
 
-beforeEach(async () => {
-  server = await FakeServer.start();
-});
-
-afterEach(async () => {
-  streams.splice(0).forEach((s) => s.close());
-  await server.close();
-});
-
-function open(options: Partial<StreamOptions> = {}): { stream: SyncStream<Task>; rec: ViewRecorder<Task> } {
-  const stream = openStream<Task>({
-    baseUrl: server.url,
-    collection: 'tasks',
-    transport: 'ws',
-    WebSocket: NodeWebSocket,
-    backoff: { initialMs: 10, maxMs: 40, jitter: 0 },
-    ...options,
-  });
-  streams.push(stream);
-  return { stream, rec: new ViewRecorder(stream) };
-}
 
 const E = 'a1b2c3d4e5f6';
 const docs: Docs = {
@@ -50,7 +29,7 @@ describe('a first connection', () => {
     const { stream, rec } = open({ where: 'project_id:a b/é', lag: 'close', onMessage: (m) => raws.push(m) });
     expect(stream.getView()).toMatchObject({ state: 'connecting', data: {}, position: null, transport: null, attempt: 0 });
 
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     expect(ws.url.pathname).toBe('/api/collections/tasks/stream/ws');
     expect(ws.request.rawUrl).toBe('/api/collections/tasks/stream/ws?where=project_id%3Aa%20b%2F%C3%A9&lag=close');
     expect(ws.url.searchParams.has('since')).toBe(false);
@@ -86,9 +65,9 @@ describe('a first connection', () => {
   });
 
   test('the collection name is percent-encoded in the path and http becomes ws', async () => {
-    const stream = openStream({ baseUrl: `${server.url}/`, collection: 'my-tasks_2', transport: 'ws', WebSocket: NodeWebSocket });
-    streams.push(stream as SyncStream<Task>);
-    const ws = await server.nextWs();
+    const stream = openStream({ baseUrl: `${fake.server.url}/`, collection: 'my-tasks_2', transport: 'ws', WebSocket: NodeWebSocket });
+    fake.track(stream);
+    const ws = await fake.server.nextWs();
     expect(ws.request.rawUrl).toBe('/api/collections/my-tasks_2/stream/ws');
     expect(ws.request.headers.upgrade).toBe('websocket');
   });
@@ -97,7 +76,7 @@ describe('a first connection', () => {
 describe('seq order', () => {
   test('a change whose seq is not above the last applied one is ignored', async () => {
     const { rec } = open();
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     ws.sendAll(snapshot('tasks', docs, E, 10), ready(E, 10));
     const readyView = await rec.state('ready');
     const count = rec.views.length;
@@ -118,7 +97,7 @@ describe('seq order', () => {
 
   test('a snapshot is applied whatever its seq, also a lower one of a new epoch', async () => {
     const { rec } = open();
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     ws.sendAll(snapshot('tasks', docs, E, 50), ready(E, 50));
     await rec.state('ready');
     ws.sendAll(resync(), snapshot('tasks', { t9: { id: 't9', title: 'new world' } }, 'f00d', 3));
@@ -131,7 +110,7 @@ describe('seq order', () => {
 
   test("Ready's seq is adopted when it is past the last replayed change", async () => {
     const { rec } = open({ since: `${E}:5`, initialData: { t1: { id: 't1', title: 'one' } } });
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     expect(ws.url.searchParams.get('since')).toBe(`${E}:5`);
     ws.sendAll(change([setField('tasks', 't1', 'title', 'six')], 6), ready(E, 9, true));
     const v = await rec.state('ready');
@@ -143,7 +122,7 @@ describe('seq order', () => {
 
   test('a lower Ready seq in the same epoch does not move the position back', async () => {
     const { rec } = open();
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     ws.sendAll(snapshot('tasks', docs, E, 8), ready(E, 7));
     expect((await rec.state('ready')).position).toBe(`${E}:8`);
   });
@@ -152,7 +131,7 @@ describe('seq order', () => {
 describe('Resync', () => {
   test('resyncing keeps the data until the snapshot, which makes the stream ready again without a Ready', async () => {
     const { rec } = open();
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     ws.sendAll(snapshot('tasks', docs, E, 4), ready(E, 4));
     const before = await rec.state('ready');
     ws.send(resync(17));
@@ -180,7 +159,7 @@ describe('reconnects', () => {
     ['a code the protocol does not name', 4999],
   ])('after %s: reconnecting, then resumed with since=E:lastSeq', async (_name, code) => {
     const { rec } = open();
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     ws.sendAll(snapshot('tasks', docs, E, 4), ready(E, 4), change([setField('tasks', 't1', 'title', 'x')], 5));
     const held = await rec.position(`${E}:5`);
     void ws.close(code);
@@ -189,7 +168,7 @@ describe('reconnects', () => {
     expect(down.attempt).toBe(1);
     expect(down.data).toBe(held.data);
 
-    const ws2 = await server.nextWs();
+    const ws2 = await fake.server.nextWs();
     expect(ws2.url.searchParams.get('since')).toBe(`${E}:5`);
     ws2.sendAll(change([setField('tasks', 't2', 'title', 'y')], 6), ready(E, 6, true));
     const up = await rec.state('ready');
@@ -200,13 +179,13 @@ describe('reconnects', () => {
 
   test('after a dropped connection (1006), and a replayed duplicate is ignored', async () => {
     const { rec } = open();
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     ws.sendAll(snapshot('tasks', docs, E, 4), ready(E, 4));
     await rec.state('ready');
     ws.terminate();
     const down = await rec.state('reconnecting');
     expect(down.error).toMatchObject({ code: 'transport', status: 1006 });
-    const ws2 = await server.nextWs();
+    const ws2 = await fake.server.nextWs();
     expect(ws2.url.searchParams.get('since')).toBe(`${E}:4`);
     ws2.sendAll(change([addDoc('tasks', { id: 't1', title: 'dup' })], 4), change([removeDoc('tasks', 't2')], 5), ready(E, 5, true));
     const up = await rec.state('ready');
@@ -215,13 +194,13 @@ describe('reconnects', () => {
 
   test('the error frame before a retryable close is what the view shows', async () => {
     const { rec } = open();
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     ws.sendAll(snapshot('tasks', docs, E, 4), ready(E, 4));
     await rec.state('ready');
     void ws.refuse('snapshot_failed', 'the snapshot could not be read', 1011);
     const down = await rec.state('reconnecting');
     expect(down.error).toEqual({ code: 'snapshot_failed', message: 'the snapshot could not be read', status: 1011 });
-    await server.nextWs();
+    await fake.server.nextWs();
   });
 
   test('backoff grows to its cap with jitter and starts over after a Ready', async () => {
@@ -242,39 +221,39 @@ describe('reconnects', () => {
       wsOpenTimeoutMs: OPEN_DEADLINE,
     });
     for (let i = 0; i < 5; i++) {
-      (await server.nextWs()).terminate();
+      (await fake.server.nextWs()).terminate();
       await rec.until((v) => v.state === 'reconnecting' && v.attempt === i + 1);
     }
     // base 8, 16, 32, 40, 40; three quarters of each with random 0.5 and jitter 0.5
     expect(backoffDelays()).toEqual([6, 12, 24, 30, 30]);
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     ws.sendAll(snapshot('tasks', docs, E, 4), ready(E, 4));
     expect((await rec.state('ready')).attempt).toBe(0);
     ws.terminate();
-    await server.nextWs();
+    await fake.server.nextWs();
     expect(backoffDelays()).toEqual([6, 12, 24, 30, 30, 6]);
   });
 
   test('a handshake that hangs is given up after wsOpenTimeoutMs and retried', async () => {
-    server.upgradePolicy = 'hang';
+    fake.server.upgradePolicy = 'hang';
     const { rec } = open({ wsOpenTimeoutMs: 60 });
     const down = await rec.state('reconnecting');
     expect(down.error).toEqual({ code: 'transport', message: 'WebSocket did not open within 60 ms' });
-    server.upgradePolicy = 'accept';
-    const ws = await server.nextWs();
+    fake.server.upgradePolicy = 'accept';
+    const ws = await fake.server.nextWs();
     ws.sendAll(snapshot('tasks', docs, E, 1), ready(E, 1));
     await rec.state('ready');
-    expect(server.streamRequests.every((r) => r.kind === 'ws')).toBe(true);
+    expect(fake.server.streamRequests.every((r) => r.kind === 'ws')).toBe(true);
   });
 
   test('a socket that never opens is retried with backoff', async () => {
-    server.upgradePolicy = { refuse: 503 };
+    fake.server.upgradePolicy = { refuse: 503 };
     const { rec } = open();
     const down = await rec.until((v) => v.attempt >= 2);
     expect(down.state).toBe('reconnecting');
     expect(down.error).toMatchObject({ code: 'transport', status: 1006 });
-    server.upgradePolicy = 'accept';
-    const ws = await server.nextWs();
+    fake.server.upgradePolicy = 'accept';
+    const ws = await fake.server.nextWs();
     ws.sendAll(snapshot('tasks', docs, E, 1), ready(E, 1));
     await rec.state('ready');
   });
@@ -288,46 +267,46 @@ describe('the end', () => {
     [4404, 'unknown_collection', "no collection named 'tasks'"],
   ])('close %i after an error frame: failed for good, error kept', async (closeCode, code, message) => {
     const { stream, rec } = open();
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     void ws.refuse(code, message, closeCode);
     const failed = await rec.state('failed');
     expect(failed.error).toEqual({ code, message, status: closeCode });
-    await server.expectNoStreamRequest(120);
+    await fake.server.expectNoStreamRequest(120);
     expect(stream.getView()).toBe(failed);
   });
 
   test('a final close without an error frame still says what happened', async () => {
     const { rec } = open();
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     void ws.close(4404, 'unknown_collection');
     expect((await rec.state('failed')).error).toMatchObject({ code: 'unknown_collection', status: 4404 });
   });
 
   test('finished ends the stream; the data stays', async () => {
     const { rec } = open();
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     ws.sendAll(snapshot('tasks', docs, E, 4), ready(E, 4), finished);
     const closed = await rec.state('closed');
     expect(closed.data).toEqual(docs);
     expect((await ws.closed).code).toBe(1000);
-    await server.expectNoStreamRequest(120);
+    await fake.server.expectNoStreamRequest(120);
   });
 
   test('a close with 1000 ends the stream', async () => {
     const { rec } = open();
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     ws.sendAll(snapshot('tasks', docs, E, 4), ready(E, 4));
     await rec.state('ready');
     void ws.close(1000);
     await rec.state('closed');
-    await server.expectNoStreamRequest(120);
+    await fake.server.expectNoStreamRequest(120);
   });
 });
 
 describe('a stream that cannot be trusted', () => {
   test('a change that does not apply: reported as patch_failed, position dropped, fresh snapshot without since', async () => {
     const { rec } = open();
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     ws.sendAll(snapshot('tasks', docs, E, 4), ready(E, 4));
     const good = await rec.state('ready');
     ws.send(change([setField('tasks', 'missing', 'title', 'x')], 5));
@@ -337,7 +316,7 @@ describe('a stream that cannot be trusted', () => {
     expect(broken.data).toBe(good.data);
     expect((await ws.closed).code).toBe(1000);
 
-    const ws2 = await server.nextWs();
+    const ws2 = await fake.server.nextWs();
     expect(ws2.url.searchParams.has('since')).toBe(false);
     ws2.sendAll(snapshot('tasks', docs, E, 5), ready(E, 5));
     const up = await rec.state('ready');
@@ -347,17 +326,17 @@ describe('a stream that cannot be trusted', () => {
 
   test('a frame that is not JSON: protocol_error and a fresh snapshot', async () => {
     const { rec } = open();
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     ws.sendAll(snapshot('tasks', docs, E, 4), ready(E, 4));
     await rec.state('ready');
     ws.sendRaw('{"JsonPatch":[');
     expect((await rec.state('reconnecting')).error?.code).toBe('protocol_error');
-    expect((await server.nextWs()).url.searchParams.has('since')).toBe(false);
+    expect((await fake.server.nextWs()).url.searchParams.has('since')).toBe(false);
   });
 
   test('a frame kind the client does not know is ignored', async () => {
     const { rec } = open();
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     ws.sendAll(snapshot('tasks', docs, E, 4), ready(E, 4));
     await rec.state('ready');
     const n = rec.views.length;
@@ -371,7 +350,7 @@ describe('a stream that cannot be trusted', () => {
 describe('close()', () => {
   test('is idempotent: one closed view, the socket closed with 1000, no reconnect', async () => {
     const { stream, rec } = open();
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     ws.sendAll(snapshot('tasks', docs, E, 4), ready(E, 4));
     await rec.state('ready');
     stream.close();
@@ -379,32 +358,32 @@ describe('close()', () => {
     expect(stream.getView().state).toBe('closed');
     expect(rec.states.filter((s) => s === 'closed')).toHaveLength(1);
     expect((await ws.closed).code).toBe(1000);
-    await server.expectNoStreamRequest(100);
+    await fake.server.expectNoStreamRequest(100);
   });
 
   test('cancels a pending reconnect', async () => {
     const { stream, rec } = open({ backoff: { initialMs: 60, maxMs: 60, jitter: 0 } });
-    (await server.nextWs()).terminate();
+    (await fake.server.nextWs()).terminate();
     await rec.state('reconnecting');
     stream.close();
-    await server.expectNoStreamRequest(150);
+    await fake.server.expectNoStreamRequest(150);
     expect(stream.getView().state).toBe('closed');
   });
 
   test('while connecting closes the socket being opened', async () => {
-    server.upgradePolicy = 'hang';
+    fake.server.upgradePolicy = 'hang';
     const { stream } = open();
     await sleep(30);
     stream.close();
     expect(stream.getView().state).toBe('closed');
-    await server.expectNoStreamRequest(60);
+    await fake.server.expectNoStreamRequest(60);
   });
 });
 
 describe('ids the protocol allows', () => {
   test('__proto__, constructor, "a/b" and "~" are ordinary documents', async () => {
     const { rec } = open();
-    const ws = await server.nextWs();
+    const ws = await fake.server.nextWs();
     // JSON.parse makes "__proto__" an own member; an object literal would set the prototype
     const odd = JSON.parse(
       '{"__proto__":{"id":"__proto__","title":"p"},"constructor":{"id":"constructor","title":"c"}}',
