@@ -20,7 +20,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PatchwireClient } from '../../src/index';
 import type { PatchOperation, StreamView, TransportKind } from '../../src/types';
 import { startEngine, type Engine } from '../support/engine';
-import { classify, openChecked, parsePos, prng, waitForState, type CheckedStream, type Doc } from './helpers';
+import { classify, parsePos } from '../support/wireLog';
+import { openChecked, prng, waitForState, type CheckedStream, type Doc } from './helpers';
 
 const STATUSES = ['todo', 'inprogress', 'inreview', 'done', 'cancelled'] as const;
 type Status = (typeof STATUSES)[number];

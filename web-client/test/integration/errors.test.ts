@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamWaitError } from '../../src/index';
 import type { TransportKind } from '../../src/types';
 import { startEngine, type Engine } from '../support/engine';
-import { classify, Gate, openChecked, waitForState, type CheckedStream, type Doc } from './helpers';
+import { classify } from '../support/wireLog';
+import { Gate, openChecked, waitForState, type CheckedStream, type Doc } from './helpers';
 
 describe('stream errors and transport choice against the real engine', () => {
   let engine: Engine;

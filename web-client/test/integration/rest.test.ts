@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PatchwireClient, PatchwireError, parsePosition } from '../../src/index';
 import { startEngine, type Engine } from '../support/engine';
 import { validateErrorBody } from '../support/wireSchemas';
-import { parsePos, type Doc } from './helpers';
+import { parsePos } from '../support/wireLog';
+import type { Doc } from './helpers';
 
 describe('PatchwireClient against the real engine', () => {
   let engine: Engine;

@@ -14,16 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PatchwireClient } from '../../src/index';
 import type { TransportKind } from '../../src/types';
 import { startEngine, type Engine } from '../support/engine';
-import {
-  classify,
-  Gate,
-  openChecked,
-  parsePos,
-  waitForState,
-  waitForView,
-  type CheckedStream,
-  type Doc,
-} from './helpers';
+import { classify, parsePos } from '../support/wireLog';
+import { Gate, openChecked, waitForState, waitForView, type CheckedStream, type Doc } from './helpers';
 
 interface Client {
   name: string;

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WS from 'ws';
 import { PatchwireClient } from '../../src/index';
 import { startEngine, type Engine } from '../support/engine';
-import { classify, openChecked, waitForView, type Doc } from './helpers';
+import { classify } from '../support/wireLog';
+import { openChecked, waitForView, type Doc } from './helpers';
 
 /** `ws` whose sockets the test can stop reading from (backpressure up to the engine). */
 function pausableWebSocket() {
