@@ -60,6 +60,14 @@
  *                         A refused move reads: Task “<title>” was changed by someone else; your
  *                         move was undone.  (edit: "...your edit was undone."; 404: "...was deleted
  *                         by someone else; your move was undone.")
+ *                         A write that got no answer (engine down, network): The server cannot be
+ *                         reached; <outcome>  — 502/503/504: The server is unavailable right now;
+ *                         <outcome>  — other 5xx: The server ran into a problem; <outcome>
+ *                         where <outcome> is task “<title>” was not saved. (create) | task
+ *                         “<title>” was not deleted. (delete) | your move|edit of task “<title>”
+ *                         was undone.  A failure toast's title attribute holds the technical text,
+ *                         also logged by console.warn: `<code> (HTTP <status>): <message>`, or
+ *                         `network_error: <method> <path>: no answer (<why>)` when none came.
  *   announcer             visually hidden role="status" region saying what a move/create/delete did
  *
  * Moving cards
@@ -246,7 +254,9 @@ async function createProject(name: string): Promise<void> {
     setProject(project.id, 'push');
     announce(`Created project “${name}”.`);
   } catch (err) {
-    toast(`Could not create project “${name}”: ${messageOf(err)}`);
+    const project = `project “${name}”`;
+    const refused = (why: string) => `The server refused ${project} (${why}); it was not created.`;
+    toast(failureMessage(err, `${project} was not created.`, refused), 'error', detailOf(err));
   }
 }
 
@@ -283,17 +293,45 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function failureMessage(err: unknown, action: Action, title: string): string {
+/** The technical text of a failure (code and message), for the toast's title and the console. */
+function detailOf(err: unknown): string {
+  if (!(err instanceof PatchwireError)) return messageOf(err);
+  return err.status === 0 ? `${err.code}: ${err.message}` : `${err.code} (HTTP ${err.status}): ${err.message}`;
+}
+
+/**
+ * What a user reads when a write failed: why, in words (no request line, no exception text),
+ * then what became of the change (`outcome`, e.g. "your move of task “X” was undone."). The
+ * server's own words appear only when it refused the content (a 4xx): `refused(reason)`.
+ */
+function failureMessage(err: unknown, outcome: string, refused: (reason: string) => string): string {
   const status = statusOf(err);
+  if (status === 0) return `The server cannot be reached; ${outcome}`;
+  if (status === undefined) return `Something went wrong; ${outcome}`;
+  if (status === 502 || status === 503 || status === 504) return `The server is unavailable right now; ${outcome}`;
+  if (status >= 500) return `The server ran into a problem; ${outcome}`;
+  return refused(messageOf(err));
+}
+
+/** failureMessage for a task write; a move or edit the server refused says who got there first. */
+function taskFailureMessage(err: unknown, action: Action, title: string): string {
   const task = `task “${title}”`;
-  if (action === 'create') return `Could not create ${task}: ${messageOf(err)}`;
-  if (action === 'delete') return `Could not delete ${task}: ${messageOf(err)}`;
-  const undone = `your ${action} was undone.`;
-  if (status === 409) return `Task “${title}” was changed by someone else; ${undone}`;
-  if (status === 404) return `Task “${title}” was deleted by someone else; ${undone}`;
-  if (status === undefined || status === 0) return `Could not reach the server; your ${action} of ${task} was undone.`;
-  if (status >= 500) return `The server could not save your ${action} of ${task} (${messageOf(err)}); it was undone.`;
-  return `The server refused your ${action} of ${task} (${messageOf(err)}); it was undone.`;
+  switch (action) {
+    case 'create':
+      return failureMessage(err, `${task} was not saved.`, (why) => `The server refused ${task} (${why}); it was not saved.`);
+    case 'delete':
+      return failureMessage(err, `${task} was not deleted.`, (why) => `The server refused to delete ${task} (${why}).`);
+    default: {
+      const status = statusOf(err);
+      if (status === 409) return `Task “${title}” was changed by someone else; your ${action} was undone.`;
+      if (status === 404) return `Task “${title}” was deleted by someone else; your ${action} was undone.`;
+      return failureMessage(
+        err,
+        `your ${action} of ${task} was undone.`,
+        (why) => `The server refused your ${action} of ${task} (${why}); it was undone.`,
+      );
+    }
+  }
 }
 
 /** Takes a pending change off the screen; true when it was still shown. */
@@ -341,7 +379,7 @@ function optimistic(layer: Layer, action: Action, title: string, send: () => Pro
         drop(later);
       }
       drop(pending);
-      toast(failureMessage(err, action, title));
+      toast(taskFailureMessage(err, action, title), 'error', detailOf(err));
       return;
     }
     if (result?.position) {

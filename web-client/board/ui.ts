@@ -4,14 +4,20 @@ import type { StreamState, StreamView } from '../src/types';
 const TOAST_MS = 10_000;
 const MAX_TOASTS = 4;
 
-/** Shows a message at the bottom of the page; errors are role="alert", the rest role="status". */
-export function toast(message: string, kind: 'error' | 'info' = 'error'): void {
+/**
+ * Shows a message at the bottom of the page; errors are role="alert", the rest role="status".
+ * `detail` is the technical text behind it (the error's code and message): the toast's tooltip
+ * (`title`) and a console warning, for whoever needs to know more than the message says.
+ */
+export function toast(message: string, kind: 'error' | 'info' = 'error', detail?: string): void {
+  if (detail) console.warn(`${message} (${detail})`);
   const host = document.getElementById('toasts');
   if (!host) return;
   const item = document.createElement('div');
   item.className = `toast toast-${kind}`;
   item.dataset.testid = 'toast';
   item.dataset.kind = kind;
+  if (detail) item.title = detail;
   item.setAttribute('role', kind === 'error' ? 'alert' : 'status');
   const text = document.createElement('span');
   text.className = 'toast-text';

@@ -4,9 +4,20 @@
  * through the UI — create, edit, drag to another column, reorder by drag, keyboard move, menu
  * move, delete — must show in page B within 1 s of the action (measured from the end of the
  * action to B's DOM showing it). An optimistic move the server refuses (409: the move's `test`
- * saw an old status) snaps back to the server's column with a readable alert. Then the server
- * stops (SIGTERM) and starts again on the same port: both pages show "Reconnecting…", recover
- * by themselves to "Live", and a change made after the restart shows in both.
+ * saw an old status) snaps back to the server's column with a readable alert, and so does one the
+ * server answers 503 for. Then the server stops (SIGTERM): both pages show "Reconnecting…", and a
+ * task created meanwhile is taken off the board again with "The server cannot be reached; …"
+ * (not the request's technical text, which is in the alert's title). The server starts again on
+ * the same port: both pages recover by themselves to "Live", and a change made after the restart
+ * shows in both.
+ *
+ * Every stream message either page receives is checked as it arrives (a WireLog per connection,
+ * test/support/wireLog.ts): each against the wire schemas, and each connection in the protocol's
+ * order (start → one Ready → strictly increasing live seqs). WebSocket frames come from
+ * playwright's `framereceived`; SSE streams (the client's `auto` transport falls back to them
+ * when a WebSocket cannot connect, e.g. at the moment the engine comes back) from a wrapper of
+ * the page's `fetch` that hands each chunk to the test. Each test fails on a violation seen
+ * during it; the last test also checks that frames were seen at all, on every connection.
  *
  * Test hooks: the `data-testid`s listed at the top of board/main.ts.
  * Chromium: $CHROMIUM_PATH or /usr/bin/chromium. Screenshot: web-client/target/e2e/board.png.
@@ -15,9 +26,12 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page, type Route } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PatchwireClient } from '../../src/index';
+import { SseParser } from '../../src/sse';
 import { startEngine, WEB_CLIENT_DIR, type Engine } from '../support/engine';
+import { WireLog } from '../support/wireLog';
+import { validateErrorBody } from '../support/wireSchemas';
 
 const STATUSES = ['todo', 'inprogress', 'inreview', 'done', 'cancelled'] as const;
 type Status = (typeof STATUSES)[number];
@@ -84,6 +98,96 @@ function columnsFromServer(docs: Record<string, Task>): Record<Status, string[]>
   return Object.fromEntries(STATUSES.map((s) => [s, out[s].map((t) => t.id)])) as Record<Status, string[]>;
 }
 
+/** One stream connection a page opened, as the page received it. */
+interface Connection {
+  page: string;
+  transport: 'ws' | 'sse';
+  /** path and query of the stream URL */
+  url: string;
+  /** one WireLog per connection: its checks never need `newConnection()` */
+  log: WireLog;
+  closed: boolean;
+}
+
+const pathOf = (url: string) => {
+  const u = new URL(url);
+  return decodeURIComponent(u.pathname + u.search);
+};
+const isSseUrl = (url: string) => /\/stream\/sse$/.test(new URL(url).pathname);
+
+/** What the SSE wrapper in the page reports to the test (see captureSse). */
+type SseReport = 'open' | 'chunk' | 'end' | 'refused' | 'error-body';
+
+/**
+ * Runs in the page before its scripts: wraps `fetch` so that the body of every SSE stream the
+ * page reads also goes, chunk by chunk (decoded as UTF-8 in stream mode), to the test through
+ * the exposed `__e2eSse`. The page still reads the same bytes at the same pace: the wrapper only
+ * reads from the network when the page reads from it, and a cancel goes through.
+ */
+function captureSse(): void {
+  const w = window as unknown as {
+    fetch: typeof fetch;
+    __e2eSse: (id: string, kind: SseReport, text: string) => Promise<void>;
+  };
+  const original = w.fetch.bind(window);
+  const doc = Math.random().toString(36).slice(2);
+  let next = 0;
+  w.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (!/\/stream\/sse$/.test(new URL(url, location.href).pathname)) {
+      return original(input, init);
+    }
+    const id = `${doc}:${++next}`;
+    const report = (kind: SseReport, text: string) => void w.__e2eSse(id, kind, text).catch(() => undefined);
+    let response: Response;
+    try {
+      response = await original(input, init);
+    } catch (e) {
+      report('refused', `${url}: ${String(e)}`);
+      throw e;
+    }
+    report('open', `${response.status} ${new URL(url, location.href).href}`);
+    if (response.status !== 200 || response.body === null) {
+      void response
+        .clone()
+        .text()
+        .then((text) => report('error-body', text));
+      return response;
+    }
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let ended = false;
+    const end = () => {
+      if (!ended) report('end', decoder.decode());
+      ended = true;
+    };
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (e) {
+          end();
+          controller.error(e);
+          return;
+        }
+        if (chunk.done) {
+          end();
+          controller.close();
+          return;
+        }
+        report('chunk', decoder.decode(chunk.value, { stream: true }));
+        controller.enqueue(chunk.value);
+      },
+      cancel(reason) {
+        end();
+        return reader.cancel(reason);
+      },
+    });
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+}
+
 describe('kanban board in two browsers against the real engine', () => {
   let engine: Engine;
   let rest: PatchwireClient;
@@ -93,6 +197,103 @@ describe('kanban board in two browsers against the real engine', () => {
   let B: Page;
   const pageErrors: string[] = [];
   const latencies: Record<string, number> = {};
+  /** every stream connection of both pages, in the order they were opened */
+  const connections: Connection[] = [];
+  /** wire problems outside any one connection's order (e.g. an SSE refusal body off schema) */
+  const wireProblems: string[] = [];
+  /** SSE responses with status 200 the browser saw, per page (to prove the wrapper saw them all) */
+  const sseResponses: Record<string, number> = {};
+  let violationsReported = 0;
+
+  function wireViolations(): string[] {
+    return [...wireProblems, ...connections.flatMap((c) => c.log.violations)];
+  }
+
+  /** Validates, as they arrive, the stream messages `page` receives (before its first navigation). */
+  async function watchWire(page: Page, name: string): Promise<void> {
+    let wsCount = 0;
+    page.on('websocket', (ws) => {
+      const connection: Connection = {
+        page: name,
+        transport: 'ws',
+        url: pathOf(ws.url()),
+        log: new WireLog(`${name} ws#${++wsCount} ${pathOf(ws.url())}`),
+        closed: false,
+      };
+      connections.push(connection);
+      ws.on('framereceived', ({ payload }) => {
+        const { log } = connection;
+        if (typeof payload !== 'string') {
+          log.violations.push(`${log.name}: a binary frame (${payload.length} bytes); the protocol sends text frames only`);
+          return;
+        }
+        let frame: unknown;
+        try {
+          frame = JSON.parse(payload) as unknown;
+        } catch {
+          log.violations.push(`${log.name}: a frame that is not JSON: ${payload.slice(0, 200)}`);
+          return;
+        }
+        log.onMessage({ transport: 'ws', frame });
+      });
+      ws.on('close', () => (connection.closed = true));
+    });
+
+    sseResponses[name] = 0;
+    page.on('response', (response) => {
+      if (isSseUrl(response.url()) && response.status() === 200) sseResponses[name]! += 1;
+    });
+    let sseCount = 0;
+    const sse = new Map<string, { connection: Connection; parser: SseParser }>();
+    await page.exposeFunction('__e2eSse', (id: string, kind: SseReport, text: string) => {
+      if (kind === 'refused') return; // no server: nothing received
+      if (kind === 'error-body') {
+        // a refused stream answers with the JSON error body (PROTOCOL.md §3)
+        try {
+          validateErrorBody(JSON.parse(text) as unknown);
+        } catch (e) {
+          wireProblems.push(`${name}: SSE refusal body: ${(e as Error).message}: ${text.slice(0, 300)}`);
+        }
+        return;
+      }
+      if (kind === 'open') {
+        const [status, url] = text.split(' ', 2) as [string, string];
+        if (status !== '200') return;
+        const connection: Connection = {
+          page: name,
+          transport: 'sse',
+          url: pathOf(url),
+          log: new WireLog(`${name} sse#${++sseCount} ${pathOf(url)}`),
+          closed: false,
+        };
+        connections.push(connection);
+        // the same raw shape the client reports (src/transports.ts): data parsed as JSON when there is some
+        const parser = new SseParser((ev) => {
+          const raw: { event: string; id?: string; data?: unknown } = { event: ev.event };
+          if (ev.id !== undefined) raw.id = ev.id;
+          if (ev.data !== '') {
+            try {
+              raw.data = JSON.parse(ev.data) as unknown;
+            } catch {
+              raw.data = ev.data; // the schema check reports it
+            }
+          }
+          connection.log.onMessage({ transport: 'sse', event: raw });
+        });
+        sse.set(id, { connection, parser });
+        return;
+      }
+      const stream = sse.get(id);
+      if (!stream) return;
+      stream.parser.push(text);
+      if (kind === 'end') {
+        stream.parser.end();
+        stream.connection.closed = true;
+        sse.delete(id);
+      }
+    });
+    await page.addInitScript(captureSse);
+  }
 
   async function openBoard(name: string): Promise<Page> {
     const dir = mkdtempSync(join(tmpdir(), 'patchwire-e2e-chromium-'));
@@ -114,6 +315,7 @@ describe('kanban board in two browsers against the real engine', () => {
     contexts.push(context);
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(`${name}: ${e.message}`));
+    await watchWire(page, name);
     // from the engine's own `/`, never a dev server
     const response = await page.goto(`${engine.baseUrl}/`);
     expect(response?.status()).toBe(200);
@@ -174,11 +376,26 @@ describe('kanban board in two browsers against the real engine', () => {
     B = await openBoard('B');
   }, 60_000);
 
+  // each test answers for the wire messages that arrived while it ran
+  afterEach(() => {
+    const all = wireViolations();
+    const fresh = all.slice(violationsReported);
+    violationsReported = all.length;
+    expect(fresh, 'wire violations (schemas/wire, PROTOCOL.md §3.1 order)').toEqual([]);
+  });
+
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
     for (const d of profiles) rmSync(d, { recursive: true, force: true });
     await engine?.dispose();
     console.info(`board e2e latencies (action done → other page shows it, ms): ${JSON.stringify(latencies)}`);
+    const used = connections.filter((c) => c.log.messages.length > 0);
+    console.info(
+      `board e2e wire: ${used.length} connections carried ${used.reduce((n, c) => n + c.log.messages.length, 0)} messages ` +
+        `(${used.filter((c) => c.transport === 'sse').length} on SSE), all checked`,
+    );
+    // anything that arrived after the last test (the pages are closed now, nothing more comes)
+    expect(wireViolations().slice(violationsReported), 'wire violations after the last test').toEqual([]);
   });
 
   let created = '';
@@ -194,6 +411,20 @@ describe('kanban board in two browsers against the real engine', () => {
       }
       await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-transport')).toBe('ws');
       expect(await page.getByTestId('project-picker').inputValue()).toBe('demo');
+    }
+    // the wire check has something to check: each page's two streams started on WebSocket
+    for (const name of ['A', 'B']) {
+      for (const collection of ['projects', 'tasks']) {
+        const started = () =>
+          connections.some(
+            (c) =>
+              c.page === name &&
+              c.transport === 'ws' &&
+              c.url.startsWith(`/api/collections/${collection}/stream/ws`) &&
+              c.log.readyCounts[0] === 1,
+          );
+        await expect.poll(started, { message: `${name}: ${collection} frames up to Ready` }).toBe(true);
+      }
     }
   });
 
@@ -369,6 +600,39 @@ describe('kanban board in two browsers against the real engine', () => {
     }
   });
 
+  it('a move the server answers 503 for is undone, with a readable alert (the technical text in its title)', async () => {
+    const url = `${engine.baseUrl}/api/collections/tasks/docs/task-2`;
+    const before = (await whereIs(A, 'task-2'))!;
+    expect(before.column).not.toBe('done');
+    await A.route(
+      (u) => u.href === url,
+      (route: Route) =>
+        route.request().method() === 'PATCH'
+          ? route.fulfill({
+              status: 503,
+              contentType: 'application/json',
+              body: JSON.stringify({ error: { code: 'unavailable', message: 'the engine cannot take writes now; retry shortly' } }),
+            })
+          : route.continue(),
+    );
+    try {
+      await A.getByTestId('task-task-2').getByTestId('task-move').selectOption('done');
+      const expected = `The server is unavailable right now; your move of task “${before.title}” was undone.`;
+      const alert = A.locator('[data-testid="toast"][role="alert"]').filter({ hasText: 'unavailable right now' });
+      await alert.waitFor({ state: 'visible', timeout: 5000 });
+      expect(await alert.textContent()).toBe(expected);
+      expect(await alert.getAttribute('title')).toBe('unavailable (HTTP 503): the engine cannot take writes now; retry shortly');
+      await expect
+        .poll(async () => (await whereIs(A, 'task-2'))?.column, { timeout: 5000, message: 'the card snaps back' })
+        .toBe(before.column);
+      await settled(A, 'task-2');
+      expect((await rest.get<Task>('tasks', 'task-2')).status).toBe(before.column);
+      await alert.getByTestId('toast-dismiss').click();
+    } finally {
+      await A.unrouteAll({ behavior: 'ignoreErrors' });
+    }
+  });
+
   it('both pages ride out a server restart by themselves and stay live', async () => {
     const indicator = (page: Page) => page.getByTestId('connection-state');
     const before = await columnsOf(B);
@@ -381,6 +645,38 @@ describe('kanban board in two browsers against the real engine', () => {
       expect(await indicator(page).textContent()).toContain('Reconnecting');
     }
     // the last good data stays on screen while reconnecting
+    expect(await columnsOf(B)).toEqual(before);
+
+    // A task created in A now: shown at once (optimistic), then taken off again with an alert
+    // a user understands; the request's own text is in the alert's title.
+    const offline = 'Written while the server is down';
+    const beforeA = await columnsOf(A);
+    await A.evaluate((title) => {
+      const w = window as unknown as { __offlineShown: boolean };
+      w.__offlineShown = false;
+      new MutationObserver(() => {
+        const titles = document.querySelectorAll('[data-testid="column-list-todo"] [data-testid="task-title"]');
+        if ([...titles].some((el) => el.textContent === title)) w.__offlineShown = true;
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    }, offline);
+    await A.getByTestId('new-task-todo').click();
+    await A.getByTestId('task-dialog').waitFor({ state: 'visible' });
+    await A.getByTestId('task-form-title').fill(offline);
+    await A.getByTestId('task-form-save').click();
+    await A.getByTestId('task-dialog').waitFor({ state: 'hidden' });
+    const alert = A.locator('[data-testid="toast"][role="alert"]').filter({ hasText: offline });
+    await alert.waitFor({ state: 'visible', timeout: 5000 });
+    expect(await alert.textContent()).toBe(`The server cannot be reached; task “${offline}” was not saved.`);
+    expect(await alert.getAttribute('title')).toMatch(/^network_error: POST \/api\/collections\/tasks\/docs: no answer \(/);
+    await expect
+      .poll(async () => (await columnsOf(A)).todo.some((c) => c.title === offline), {
+        timeout: 5000,
+        message: 'the optimistic card goes',
+      })
+      .toBe(false);
+    const wasShown = await A.evaluate(() => (window as unknown as { __offlineShown: boolean }).__offlineShown);
+    expect(wasShown, 'the card was shown first (optimistic)').toBe(true);
+    expect(await columnsOf(A)).toEqual(beforeA);
     expect(await columnsOf(B)).toEqual(before);
 
     await engine.start(); // the same port and data dir
@@ -413,7 +709,9 @@ describe('kanban board in two browsers against the real engine', () => {
 
     // both pages end exactly as the server is
     await settled(B, 'task-5');
-    const server = columnsFromServer(await serverTasks());
+    const docs = await serverTasks();
+    expect(Object.values(docs).map((t) => t.title), 'the task written while the server was down').not.toContain(offline);
+    const server = columnsFromServer(docs);
     for (const page of [A, B]) {
       const shown = await columnsOf(page);
       for (const s of STATUSES) expect(ids(shown, s), s).toEqual(server[s]);
@@ -425,4 +723,28 @@ describe('kanban board in two browsers against the real engine', () => {
     await A.screenshot({ path: join(dir, 'board.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   }, 60_000);
+
+  it('every stream message both pages received matched the wire schemas, in the protocol’s order', () => {
+    const used = connections.filter((c) => c.log.messages.length > 0);
+    for (const name of ['A', 'B']) {
+      const mine = used.filter((c) => c.page === name);
+      // before the restart and after it, each of the two streams: at least four connections
+      expect(mine.length, `${name}: connections that carried messages`).toBeGreaterThanOrEqual(4);
+      expect(mine.reduce((n, c) => n + c.log.messages.length, 0), `${name}: messages checked`).toBeGreaterThan(0);
+      for (const collection of ['projects', 'tasks']) {
+        const of = mine.filter((c) => c.url.startsWith(`/api/collections/${collection}/`));
+        expect(of.length, `${name}: ${collection} connections (one before the restart, one after)`).toBeGreaterThanOrEqual(2);
+      }
+      // the wrapper of fetch saw every SSE stream the browser opened (none, unless auto fell back)
+      expect(mine.filter((c) => c.transport === 'sse').length, `${name}: SSE streams checked`).toBe(sseResponses[name]);
+    }
+    // exactly one Ready on each connection (a second one is a violation of its own); only one the
+    // server closed before it got going may have none
+    const unready = used.filter((c) => c.log.readyCounts[0] !== 1 && !(c.closed && c.log.readyCounts[0] === 0));
+    expect(
+      unready.map((c) => `${c.log.name}: ${c.log.readyCounts[0]} Ready`),
+      'connections without their Ready',
+    ).toEqual([]);
+    expect(wireViolations()).toEqual([]);
+  });
 });
