@@ -91,6 +91,7 @@ class Stream<T> implements SyncStream<T> {
   private timer: unknown = null;
   private readonly listeners = new Set<Listener<T>>();
   private readonly waiters = new Set<Waiter>();
+  private readonly networkEvents: StreamOptions['networkEvents'];
   private readonly pendingViews: StreamView<T>[] = [];
   private emitting = false;
 
@@ -143,6 +144,8 @@ class Stream<T> implements SyncStream<T> {
       error: null,
       attempt: 0,
     });
+    this.networkEvents = options.networkEvents === undefined ? pageWindow() : options.networkEvents;
+    this.networkEvents?.addEventListener('online', this.onOnline);
     this.connect();
   }
 
@@ -296,6 +299,14 @@ class Stream<T> implements SyncStream<T> {
     }
   }
 
+  /** The network is back: a reconnect waiting out its backoff happens now (the backoff still counts). */
+  private readonly onOnline = (): void => {
+    if (this.view.state === 'reconnecting' && this.connection === null && this.timer !== null) {
+      this.clearTimer();
+      this.connect();
+    }
+  };
+
   private scheduleReconnect(error: StreamError, change: Partial<StreamView<T>> = {}): void {
     const delay = this.backoff.next();
     this.timer = this.timers.setTimeout(() => this.connect(), delay);
@@ -311,6 +322,7 @@ class Stream<T> implements SyncStream<T> {
     this.connection = null;
     connection?.close();
     this.clearTimer();
+    this.networkEvents?.removeEventListener('online', this.onOnline);
     this.update({ state, error });
     const err = this.endedError();
     for (const waiter of this.waiters) {
@@ -539,6 +551,12 @@ class Stream<T> implements SyncStream<T> {
     const path = `${base}/api/collections/${encodeURIComponent(this.collection)}/stream/${kind}`;
     return query ? `${path}?${query}` : path;
   }
+}
+
+/** The page's window, the source of `online` events; null outside a browser. */
+function pageWindow(): EventTarget | null {
+  const w = (globalThis as { window?: EventTarget }).window;
+  return w && typeof w.addEventListener === 'function' ? w : null;
 }
 
 /** Whether the string is valid UTF-16 (no lone surrogate), so encodeURIComponent takes it. */

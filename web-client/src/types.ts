@@ -96,6 +96,11 @@ export interface StreamOptions {
   timers?: Timers;
   /** random numbers in [0, 1) for the backoff jitter, default Math.random */
   random?: () => number;
+  /**
+   * where `online` events come from, default the page's `window` (none in Node): when the network
+   * comes back, a stream waiting out its backoff reconnects at once. `null` turns this off.
+   */
+  networkEvents?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> | null;
 }
 
 /** The timer functions a stream uses; the handle is whatever setTimeout returned. */

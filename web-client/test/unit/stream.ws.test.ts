@@ -361,6 +361,28 @@ describe('close()', () => {
     await fake.server.expectNoStreamRequest(100);
   });
 
+  test('an online event cuts a pending backoff short; none after close', async () => {
+    const network = new EventTarget();
+    const { stream, rec } = open({ networkEvents: network, backoff: { initialMs: 60_000, maxMs: 60_000, jitter: 0 } });
+    const ws = await fake.server.nextWs();
+    ws.sendAll(snapshot('tasks', docs, E, 4), ready(E, 4));
+    await rec.state('ready');
+    ws.terminate();
+    await rec.state('reconnecting');
+    await fake.server.expectNoStreamRequest(100); // a minute of backoff ahead
+    network.dispatchEvent(new Event('online'));
+    const ws2 = await fake.server.nextWs();
+    expect(ws2.url.searchParams.get('since')).toBe(`${E}:4`);
+    ws2.sendAll(ready(E, 4, true));
+    await rec.state('ready');
+    network.dispatchEvent(new Event('online')); // connected: nothing to cut short
+    await fake.server.expectNoStreamRequest(100);
+    stream.close();
+    network.dispatchEvent(new Event('online'));
+    await fake.server.expectNoStreamRequest(100);
+    expect(stream.getView().state).toBe('closed');
+  });
+
   test('cancels a pending reconnect', async () => {
     const { stream, rec } = open({ backoff: { initialMs: 60, maxMs: 60, jitter: 0 } });
     (await fake.server.nextWs()).terminate();
