@@ -133,14 +133,29 @@ public final class ChangeLog {
     return new Change(seq, collection, docId, before, afterDoc, after, len(beforeFields), docOps);
   }
 
-  /** Rows deleted per statement: each delete is its own small transaction. */
+  /** Rows one compaction delete removes, at most. */
   static final int COMPACT_CHUNK = 64;
+
+  /**
+   * Bytes of rows (their {@code bytes}) one compaction delete removes, at most; a larger row goes
+   * alone. Each delete is its own transaction, and while it runs H2 keeps the rows it removes in
+   * the transaction's undo log, which the writer's next commit serializes into its chunk, all of
+   * it at once: 64 rows of a 400 KB document would be 80 MB there.
+   */
+  static final long COMPACT_CHUNK_BYTES = 4L << 20;
+
+  private static final String COMPACT_NEXT = "SELECT seq, bytes FROM pw_changes WHERE seq <= ?"
+      + " AND seq < (SELECT MAX(seq) FROM pw_changes) ORDER BY seq LIMIT " + COMPACT_CHUNK;
+
+  private static final String COMPACT_DELETE = "DELETE FROM pw_changes WHERE seq <= ?"
+      + " AND seq < (SELECT MAX(seq) FROM pw_changes)";
 
   /**
    * Deletes the oldest rows beyond the retention: older than {@code maxAge}, or beyond
    * {@code maxBytes} counted from the newest. The newest row always stays, so the head seq
-   * survives. Runs on the read pool, beside the writer, never in its way, and deletes in small
-   * chunks: one transaction over many large rows makes H2 hold them all in memory at once.
+   * survives. Runs on the read pool (autocommit: one transaction per delete), beside the writer,
+   * never in its way, and deletes in chunks of at most {@link #COMPACT_CHUNK} rows and
+   * {@link #COMPACT_CHUNK_BYTES}.
    */
   static Future<Long> compact(Pool pool, Duration maxAge, long maxBytes) {
     String byBytes = "SELECT COALESCE(MAX(seq), 0) FROM (SELECT seq, SUM(bytes) OVER (ORDER BY seq DESC)"
@@ -154,10 +169,22 @@ public final class ChangeLog {
   }
 
   private static Future<Long> deleteUpTo(Pool pool, long cut, long deleted) {
-    return pool.preparedQuery("DELETE FROM pw_changes WHERE seq IN (SELECT seq FROM pw_changes"
-            + " WHERE seq <= ? AND seq < (SELECT MAX(seq) FROM pw_changes) ORDER BY seq LIMIT ?)")
-        .execute(Tuple.of(cut, COMPACT_CHUNK))
-        .compose(r -> r.rowCount() == 0 ? Future.succeededFuture(deleted)
-            : deleteUpTo(pool, cut, deleted + r.rowCount()));
+    return pool.preparedQuery(COMPACT_NEXT).execute(Tuple.of(cut)).compose(rows -> {
+      long upTo = -1;
+      long sum = 0;
+      for (Row row : rows) {
+        sum += row.getInteger(1);
+        if (upTo >= 0 && sum > COMPACT_CHUNK_BYTES) {
+          break;
+        }
+        upTo = row.getLong(0);
+      }
+      if (upTo < 0) {
+        return Future.succeededFuture(deleted);
+      }
+      return pool.preparedQuery(COMPACT_DELETE).execute(Tuple.of(upTo))
+          .compose(r -> r.rowCount() == 0 ? Future.succeededFuture(deleted)
+              : deleteUpTo(pool, cut, deleted + r.rowCount()));
+    });
   }
 }

@@ -105,7 +105,12 @@ public final class DocumentStore extends VerticleBase {
     JDBCConnectOptions connect = new JDBCConnectOptions().setJdbcUrl(url).setUser("sa").setPassword("");
     pool = JDBCPool.pool(vertx, connect, new PoolOptions().setMaxSize(4).setName("patchwire-read"));
     writePool = JDBCPool.pool(vertx, connect, new PoolOptions().setMaxSize(1).setName("patchwire-write"));
-    return pool.withTransaction(conn -> conn.query(
+    // Only the writer's pool may ever run a transaction: vertx-jdbc-client 5.0.x leaves a pooled
+    // connection in autocommit=false after withTransaction (vert-x3/vertx-jdbc-client#356), so a
+    // read-pool connection that once ran one would run every later statement, compaction's
+    // DELETEs included, in a transaction never committed. Its undo log then grows without bound,
+    // and H2 writes the whole of it into every chunk: an OutOfMemoryError that closes the database.
+    return writePool.withTransaction(conn -> conn.query(
             "CREATE TABLE IF NOT EXISTS pw_meta (k VARCHAR(64) PRIMARY KEY, v VARCHAR(4096) NOT NULL)")
         .execute()
         .compose(r -> conn.query("CREATE TABLE IF NOT EXISTS pw_docs ("
@@ -143,6 +148,11 @@ public final class DocumentStore extends VerticleBase {
   /** The changes of a collection after {@code seq}, from the durable log; see {@link ChangeLog#since}. */
   public Future<ChangeLog.Replay> changesSince(String collection, long seq) {
     return ChangeLog.since(pool, collection, seq);
+  }
+
+  /** The read pool, for the tests of this package. */
+  Pool readPool() {
+    return pool;
   }
 
   /** Removes change-log rows past the retention now; the count removed. */
