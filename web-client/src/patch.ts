@@ -33,6 +33,13 @@ export interface ApplyPatchOptions {
    * untouched subtrees and freezing them would change the caller's objects.
    */
   freeze?: boolean;
+  /**
+   * Containers the caller owns, which may be written in place; the copies this call makes are
+   * added. Passing the same set to consecutive calls copies each container once for all of them
+   * (a run of patches over a large map costs one copy, not one per patch). The result is then not
+   * atomic for those containers: after a PatchError, discard everything the set holds.
+   */
+  owned?: WeakSet<object>;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -45,7 +52,7 @@ export function applyPatch<T>(doc: T, ops: readonly PatchOperation[], options: A
   if (!Array.isArray(ops)) {
     throw new PatchError('a JSON Patch must be an array of operations', -1, ops);
   }
-  const w = new Writer(doc);
+  const w = new Writer(doc, options.owned ?? new WeakSet<object>());
   ops.forEach((op, index) => {
     try {
       w.apply(op);
@@ -115,10 +122,11 @@ class OpError extends Error {}
 
 /** Copy-on-write state of one applyPatch call. */
 class Writer {
-  /** containers copied during this call: the only objects it may write to */
-  private readonly owned = new WeakSet<object>();
-
-  constructor(public root: unknown) {}
+  constructor(
+    public root: unknown,
+    /** containers copied during this call (or owned by the caller): the only objects it may write to */
+    private readonly owned: WeakSet<object>,
+  ) {}
 
   apply(op: unknown): void {
     if (typeof op !== 'object' || op === null || Array.isArray(op)) {

@@ -80,6 +80,14 @@ class Stream<T> implements SyncStream<T> {
   /** position of what `root` holds; both null when unknown */
   private epoch: string | null = null;
   private seq: number | null = null;
+  /**
+   * Changes replayed before Ready are applied in one batch: the containers they copied are
+   * written in place by the next ones, so a replay of many changes over a large collection
+   * copies the collection's map once, not once per change. Null when no batch is open.
+   */
+  private batch: WeakSet<object> | null = null;
+  /** the root the listeners have seen; a failed batch goes back to it */
+  private publishedRoot: unknown = null;
   /** the last epoch the stream held, kept when a corrupted stream forgets its position */
   private lastEpoch: string | null = null;
   /** epochs the stream has moved on from: their history is lost, so any wait for them is over */
@@ -338,6 +346,11 @@ class Stream<T> implements SyncStream<T> {
    * visible until then.
    */
   private corrupted(code: string, message: string): void {
+    if (this.batch !== null) {
+      // half-applied in place: back to what the page has seen
+      this.batch = null;
+      this.root = this.publishedRoot;
+    }
     this.epoch = null;
     this.seq = null;
     const connection = this.connection;
@@ -392,9 +405,11 @@ class Stream<T> implements SyncStream<T> {
         return;
       }
     }
+    // A replay (changes before Ready) is published as one view, with the Ready.
+    const batched = !message.snapshot && this.view.state !== 'ready';
     let next: unknown;
     try {
-      next = applyPatch(this.root, message.ops, { freeze: true });
+      next = applyPatch(this.root, message.ops, batched ? { owned: this.openBatch() } : { freeze: true });
     } catch (e) {
       if (e instanceof PatchError) {
         this.corrupted('patch_failed', `change ${message.seq} does not apply: ${e.message}`);
@@ -409,6 +424,9 @@ class Stream<T> implements SyncStream<T> {
     this.seq = message.seq;
     if (message.epoch !== null) {
       this.adoptEpoch(message.epoch);
+    }
+    if (batched) {
+      return;
     }
     this.settleWaiters(message.snapshot ? message.epoch : null);
     const state: StreamState = message.snapshot && this.view.state === 'resyncing' ? 'ready' : this.view.state;
@@ -454,6 +472,9 @@ class Stream<T> implements SyncStream<T> {
 
   /** Replaces the view when a field changed, then tells every listener. */
   private update(change: Partial<StreamView<T>>): void {
+    if (this.batch !== null) {
+      change = { ...this.closeBatch(), ...change };
+    }
     const current = this.view;
     if (change.error) {
       Object.freeze(change.error);
@@ -504,6 +525,24 @@ class Stream<T> implements SyncStream<T> {
         // nowhere left to report it
       }
     }
+  }
+
+  // ---- replay batches ----
+
+  private openBatch(): WeakSet<object> {
+    if (this.batch === null) {
+      this.batch = new WeakSet<object>();
+      this.publishedRoot = this.root;
+    }
+    return this.batch;
+  }
+
+  /** Freezes what the batch built; the view change that publishes it. */
+  private closeBatch(): Partial<StreamView<T>> {
+    this.batch = null;
+    this.root = applyPatch(this.root, [], { freeze: true }); // freezes the new parts only
+    this.settleWaiters(null);
+    return { data: this.dataOf(this.root), position: this.position() };
   }
 
   // ---- helpers ----

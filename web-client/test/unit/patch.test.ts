@@ -93,6 +93,24 @@ describe('structural sharing', () => {
   });
 });
 
+describe('owned containers (a batch of patches)', () => {
+  test('a shared owned set copies each container once for all the patches; the input stays as it was', () => {
+    const input = Object.freeze({ tasks: Object.freeze({ a: Object.freeze({ n: 1 }), b: Object.freeze({ n: 2 }) }) });
+    const owned = new WeakSet<object>();
+    const first = applyPatch(input, [{ op: 'replace', path: '/tasks/a/n', value: 10 }], { owned });
+    const second = applyPatch(first, [{ op: 'add', path: '/tasks/c', value: { n: 3 } }], { owned });
+    expect(second).toBe(first); // the root and the map were already owned: written in place
+    expect(second.tasks).toBe(first.tasks);
+    expect(second).toEqual({ tasks: { a: { n: 10 }, b: { n: 2 }, c: { n: 3 } } });
+    expect(second.tasks.b).toBe(input.tasks.b);
+    expect(input).toEqual({ tasks: { a: { n: 1 }, b: { n: 2 } } });
+    // without the set every call copies again
+    const third = applyPatch(second, [{ op: 'remove', path: '/tasks/c' }]);
+    expect(third).not.toBe(second);
+    expect(second.tasks).toHaveProperty('c');
+  });
+});
+
 describe('atomicity', () => {
   test('a failing operation leaves the input untouched and returns nothing', () => {
     const doc = frozen({ a: { n: 1 }, list: [1, 2] });

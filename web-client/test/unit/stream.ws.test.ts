@@ -303,6 +303,62 @@ describe('the end', () => {
   });
 });
 
+describe('a replay before Ready', () => {
+  test('is applied as one batch: one view with the Ready, untouched documents keep identity, all frozen', async () => {
+    const { rec } = open({ backoff: { initialMs: 10, maxMs: 10, jitter: 0 } });
+    const ws = await fake.server.nextWs();
+    ws.sendAll(snapshot('tasks', docs, E, 4), ready(E, 4));
+    const held = await rec.state('ready');
+    ws.terminate();
+    await rec.state('reconnecting');
+    const before = rec.views.length;
+    const ws2 = await fake.server.nextWs();
+    expect(ws2.url.searchParams.get('since')).toBe(`${E}:4`);
+    const replay = [];
+    for (let seq = 5; seq <= 54; seq++) {
+      replay.push(change([setField('tasks', 't1', 'title', `t${seq}`)], seq));
+    }
+    ws2.sendAll(...replay, change([addDoc('tasks', { id: 't3', title: 'three' })], 55), ready(E, 55, true));
+    const up = await rec.state('ready');
+    // no half-replayed view in between: the next view after reconnecting is the Ready one
+    expect(rec.views.slice(before).map((v) => v.position)).toEqual([`${E}:55`]);
+    expect(up.data.t1?.title).toBe('t54');
+    expect(up.data.t3).toEqual({ id: 't3', title: 'three' });
+    expect(up.data.t2).toBe(held.data.t2);
+    expect(Object.isFrozen(up.data)).toBe(true);
+    expect(Object.isFrozen(up.data.t1)).toBe(true);
+    expect(Object.isFrozen(up.data.t3)).toBe(true);
+    // the view the page held before is untouched by the in-place batch
+    expect(held.data.t1?.title).toBe('one');
+    expect(held.data.t3).toBeUndefined();
+    // live changes after Ready are views of their own again
+    ws2.send(change([setField('tasks', 't2', 'title', 'live')], 56));
+    const live = await rec.position(`${E}:56`);
+    expect(live.data.t2?.title).toBe('live');
+    expect(up.data.t2?.title).toBe('two');
+  });
+
+  test('a change that does not apply mid-replay: the page never sees the half-applied batch', async () => {
+    const { rec } = open({ backoff: { initialMs: 10, maxMs: 10, jitter: 0 } });
+    const ws = await fake.server.nextWs();
+    ws.sendAll(snapshot('tasks', docs, E, 4), ready(E, 4));
+    const held = await rec.state('ready');
+    ws.terminate();
+    await rec.state('reconnecting');
+    const ws2 = await fake.server.nextWs();
+    ws2.sendAll(
+      change([setField('tasks', 't1', 'title', 'half')], 5),
+      change([setField('tasks', 'missing', 'title', 'x')], 6),
+    );
+    const broken = await rec.until((v) => v.error?.code === 'patch_failed', 3000, 'patch_failed');
+    expect(broken.data).toBe(held.data);
+    expect(broken.data.t1?.title).toBe('one');
+    expect(rec.views.every((v) => v.data.t1?.title !== 'half')).toBe(true);
+    const ws3 = await fake.server.nextWs();
+    expect(ws3.url.searchParams.has('since')).toBe(false);
+  });
+});
+
 describe('a stream that cannot be trusted', () => {
   test('a change that does not apply: reported as patch_failed, position dropped, fresh snapshot without since', async () => {
     const { rec } = open();
