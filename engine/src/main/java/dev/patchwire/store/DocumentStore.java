@@ -73,9 +73,18 @@ public final class DocumentStore extends VerticleBase {
 
   /** The most writes one transaction commits together. */
   static final int MAX_BATCH = 256;
+  /**
+   * The most change bytes one transaction takes before the rest of the batch waits for the next
+   * one (a single larger write still goes alone): H2 writes a transaction's pages into one
+   * chunk, so 256 writes of large documents would need hundreds of MB of heap at once.
+   */
+  static final long MAX_BATCH_BYTES = 8L << 20;
 
   private final ArrayDeque<Queued> queue = new ArrayDeque<>();
   private boolean writing;
+  /** committed transactions, and the most change bytes one of them held (for the tests) */
+  private long commits;
+  private long largestCommitBytes;
 
   private record Queued(Write write, Promise<WriteResult> promise) {
   }
@@ -148,6 +157,16 @@ public final class DocumentStore extends VerticleBase {
   /** The changes of a collection after {@code seq}, from the durable log; see {@link ChangeLog#since}. */
   public Future<ChangeLog.Replay> changesSince(String collection, long seq) {
     return ChangeLog.since(pool, collection, seq);
+  }
+
+  /** How many transactions the writer committed, for the tests of this package. */
+  long commits() {
+    return commits;
+  }
+
+  /** The most change bytes one committed transaction held, for the tests of this package. */
+  long largestCommitBytes() {
+    return largestCommitBytes;
   }
 
   /** The read pool, for the tests of this package. */
@@ -227,7 +246,8 @@ public final class DocumentStore extends VerticleBase {
    * one, in order, each seeing the ones before it. A refused write is simply left out (nothing
    * of it was written: every check runs before its SQL). The answers go out and the changes are
    * published only after the commit, so a 2xx is always durable. A database error fails the
-   * whole batch and commits none of it.
+   * whole batch and commits none of it. Once the batch's changes pass MAX_BATCH_BYTES, the
+   * writes after them go back to the head of the queue, in order, for the next transaction.
    */
   private void drain() {
     if (writing || queue.isEmpty()) {
@@ -240,10 +260,14 @@ public final class DocumentStore extends VerticleBase {
     }
     List<AsyncResult<Done>> results = new ArrayList<>(batch.size());
     long[] batchSeq = {lastSeq};  // the seq of the batch's newest change so far
+    long[] batchBytes = {0};
     writePool.withTransaction(conn -> {
       Future<Void> chain = Future.succeededFuture();
       for (Queued q : batch) {
         chain = chain.compose(v -> {
+          if (batchBytes[0] >= MAX_BATCH_BYTES) {
+            return Future.succeededFuture();  // left for the next transaction (results stays a prefix)
+          }
           Future<Done> one;
           try {
             one = perform(conn, q.write(), batchSeq[0] + 1);
@@ -256,6 +280,7 @@ public final class DocumentStore extends VerticleBase {
             }
             if (ar.succeeded() && ar.result().change() != null) {
               batchSeq[0]++;
+              batchBytes[0] += ar.result().change().bytes();
             }
             results.add(ar);
             return Future.succeededFuture();
@@ -273,11 +298,21 @@ public final class DocumentStore extends VerticleBase {
         queue.clear();
         onFatal.accept(tx.cause());
       }
+      if (tx.succeeded()) {
+        commits++;
+        largestCommitBytes = Math.max(largestCommitBytes, batchBytes[0]);
+        for (int i = batch.size() - 1; i >= results.size(); i--) {
+          queue.addFirst(batch.get(i));
+        }
+      }
       for (int i = 0; i < batch.size(); i++) {
         Promise<WriteResult> promise = batch.get(i).promise();
         if (tx.failed()) {
           promise.fail(broken);
           continue;
+        }
+        if (i >= results.size()) {
+          continue;  // back in the queue
         }
         AsyncResult<Done> r = results.get(i);
         if (r.failed()) {

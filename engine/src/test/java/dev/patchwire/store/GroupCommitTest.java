@@ -1,0 +1,80 @@
+package dev.patchwire.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.patchwire.json.Json;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Group commit takes every waiting write into one transaction, but not unboundedly many bytes:
+ * H2 writes a transaction's pages into one chunk, and 256 writes of large documents in one
+ * commit would need hundreds of MB of heap at once.
+ */
+@DisplayName("Group commit")
+class GroupCommitTest {
+
+  @TempDir
+  Path dir;
+
+  private final Vertx vertx = Vertx.vertx();
+
+  @AfterEach
+  void close() throws Exception {
+    await(vertx.close());
+  }
+
+  @Test
+  @DisplayName("bounds a transaction by its changes' bytes; the writes left over keep their order")
+  void boundsATransactionByBytes() throws Exception {
+    DocumentStore store = new DocumentStore(dir, Map.of("items", CollectionSpec.schemaless("items")),
+        new DocumentStore.Retention(Duration.ofDays(1), Long.MAX_VALUE, 3_600_000));
+    await(vertx.deployVerticle(store));
+    String pad = "x".repeat(1_000_000);
+    int writes = 24;
+    List<Future<WriteResult>> results = new ArrayList<>();
+    // all queued at once: the first commits alone, the other 23 (tens of MB of changes) wait together
+    vertx.runOnContext(v -> {
+      for (int i = 0; i < writes; i++) {
+        results.add(store.write(new Write.Put("items", "d" + i, Json.object().put("i", i).put("pad", pad), null)));
+      }
+    });
+    assertTrue(waitFor(() -> results.size() == writes), "writes queued");
+    long previous = 0;
+    for (int i = 0; i < writes; i++) {
+      WriteResult r = await(results.get(i));
+      assertEquals(WriteResult.Outcome.CREATED, r.outcome());
+      assertEquals(previous + 1, r.seq(), "write " + i + " commits in the order it was queued");
+      previous = r.seq();
+    }
+    long oneChange = 1_000_000;
+    assertTrue(store.largestCommitBytes() < DocumentStore.MAX_BATCH_BYTES + 3 * oneChange,
+        "largest transaction held " + store.largestCommitBytes() + " bytes of changes");
+    assertTrue(store.commits() >= 4, "tens of MB of waiting writes need several transactions, not "
+        + store.commits());
+    assertEquals(writes, await(store.snapshot("items")).docs().size());
+  }
+
+  private static boolean waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    return condition.getAsBoolean();
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+}
