@@ -13,6 +13,8 @@ export default defineConfig({
   },
   server: {
     proxy: {
+      // No changeOrigin: the engine must see the browser's Host, which matches the page's Origin,
+      // or it refuses the WebSocket upgrade as cross-origin (4403 origin_not_allowed).
       '/api': { target: process.env.PATCHWIRE_URL ?? 'http://127.0.0.1:8080', ws: true },
     },
   },

@@ -12,7 +12,7 @@ import java.util.Set;
 
 /**
  * CORS for the REST API, the SSE streams and {@code /health} when {@code --cors-origin} is given
- * (WebSockets are not subject to CORS). An allowed origin goes through Vert.x's
+ * (WebSockets are not subject to CORS: {@link Origins#admits} checks their upgrades). An allowed origin goes through Vert.x's
  * {@link CorsHandler}: a preflight is answered 204 with the allowed methods and headers, and
  * every other answer, errors included, carries {@code Access-Control-Allow-Origin} and exposes
  * {@code Patchwire-Seq} and {@code ETag}.
@@ -35,7 +35,7 @@ final class Cors implements Handler<RoutingContext> {
   static final int MAX_AGE_SECONDS = 600;
 
   private final CorsHandler cors;
-  /** Normalized (see EngineOptions.normalizeOrigin); empty when any origin is allowed. */
+  /** Normalized (see Origins.normalize); empty when any origin is allowed. */
   private final Set<String> origins;
 
   private Cors(CorsHandler cors, Set<String> origins) {

@@ -31,7 +31,8 @@ public final class HttpVerticle extends VerticleBase {
 
   /**
    * Where and how to listen. {@code port} may be negative: a random port shared by instances.
-   * {@code corsOrigins}: see {@code EngineOptions.corsOrigins}; empty for no CORS.
+   * {@code corsOrigins}: see {@code EngineOptions.corsOrigins}; empty for no CORS (and WebSockets
+   * from same-origin pages only).
    */
   public record Settings(String host, int port, long maxBodyBytes, long pingMillis, long ssePingMillis,
       boolean wsCompression, long flushIntervalMillis, List<String> corsOrigins) {
@@ -62,7 +63,8 @@ public final class HttpVerticle extends VerticleBase {
     long maxBodyBytes = settings.maxBodyBytes();
     Fanout fanout = new Fanout(context, streams, settings.flushIntervalMillis());
     RestApi rest = new RestApi(store, shared.writeTimer());
-    WebSocketTransport ws = new WebSocketTransport(vertx, streams, fanout, settings.pingMillis());
+    WebSocketTransport ws = new WebSocketTransport(vertx, streams, fanout, settings.pingMillis(),
+        Origins.forCorsOrigins(settings.corsOrigins()));
     SseTransport sse = new SseTransport(vertx, streams, fanout, settings.ssePingMillis());
 
     Router router = Router.router(vertx);

@@ -1,11 +1,11 @@
 package dev.patchwire.server;
 
+import dev.patchwire.http.Origins;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.Locale;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -32,10 +32,6 @@ public final class EngineOptions {
 
   /** Collection names are path segments and SQL values: keep them plain. */
   public static final Pattern COLLECTION_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
-
-  /** An origin for {@code --cors-origin}: scheme://host[:port], host a DNS name, IPv4 or [IPv6]. */
-  private static final Pattern ORIGIN = Pattern.compile(
-      "([A-Za-z][A-Za-z0-9+.-]*)://([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+])(?::([0-9]{1,5}))?");
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -99,9 +95,10 @@ public final class EngineOptions {
       "  --collection NAME[=SCHEMA]     add a collection, optionally with a JSON Schema file (repeatable)",
       "  --flush-interval MS            let a change wait up to MS for others, one socket write for all (default 0)",
       "  --ws-compression               offer permessage-deflate on WebSockets (off: it costs CPU per socket)",
-      "  --cors-origin ORIGINS          let web pages from these origins use the REST API and SSE: comma-separated",
-      "                                 scheme://host[:port] (http://localhost:3000,https://app.example.com) or *",
-      "                                 (default: off, no CORS headers, only same-origin pages may read answers)",
+      "  --cors-origin ORIGINS          let web pages from these origins use the REST API, SSE and WebSocket streams:",
+      "                                 comma-separated scheme://host[:port] (http://localhost:3000,https://app.example.com)",
+      "                                 or * (default: off, no CORS headers, only same-origin pages may read answers",
+      "                                 or open WebSockets)",
       "  --no-kanban                    do not create the kanban collections projects and tasks",
       "  --no-seed                      do not seed an empty database with the demo project",
       "  --help                         print this and exit",
@@ -223,8 +220,9 @@ public final class EngineOptions {
   public boolean kanban() { return kanban; }
   public boolean seedDemo() { return seedDemo; }
   /**
-   * The origins whose pages may read the API's answers (CORS), each as a browser writes it
-   * (lower case, no default port); {@code ["*"]} for any origin; empty when CORS is off.
+   * The origins whose pages may read the API's answers (CORS) and open stream WebSockets, each as
+   * a browser writes it (lower case, no default port); {@code ["*"]} for any origin; empty when
+   * CORS is off (then only same-origin pages may open WebSockets).
    */
   public List<String> corsOrigins() { return corsOrigins; }
   /** Extra collections; a null value means no schema. */
@@ -379,45 +377,13 @@ public final class EngineOptions {
     return this;
   }
 
-  /**
-   * An origin as a browser sends it in the {@code Origin} header: lower-case scheme and host, and
-   * no port when it is the scheme's default (so {@code HTTP://Example.com:443} is no match for
-   * {@code https://example.com}, but {@code https://Example.com:443} is).
-   */
+  /** An origin the way browsers write it (see Origins.normalize); the message names the flag. */
   static String normalizeOrigin(String origin) {
-    String example = "; an origin is scheme://host[:port], e.g. http://localhost:3000";
-    int sep = origin.indexOf("://");
-    if (sep < 0) {
-      throw new IllegalArgumentException("--cors-origin: '" + origin + "' is not an origin" + example);
+    try {
+      return Origins.normalize(origin);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--cors-origin: " + e.getMessage(), e);
     }
-    int authorityEnd = sep + 3;
-    while (authorityEnd < origin.length() && "/?#".indexOf(origin.charAt(authorityEnd)) < 0) {
-      authorityEnd++;
-    }
-    if (authorityEnd < origin.length()) {
-      throw new IllegalArgumentException("--cors-origin: '" + origin + "' has a path, query or fragment ('"
-          + origin.substring(authorityEnd) + "'); a browser's Origin never does" + example
-          + (origin.substring(authorityEnd).equals("/") ? " (drop the trailing '/')" : ""));
-    }
-    var m = ORIGIN.matcher(origin);
-    if (!m.matches()) {
-      throw new IllegalArgumentException("--cors-origin: '" + origin + "' is not an origin" + example);
-    }
-    String scheme = m.group(1).toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("https")) {
-      throw new IllegalArgumentException("--cors-origin: '" + origin + "': only http and https origins are supported");
-    }
-    String host = m.group(2).toLowerCase(Locale.ROOT);
-    String port = m.group(3);
-    if (port != null) {
-      int n = Integer.parseInt(port);
-      if (n < 1 || n > 65535) {
-        throw new IllegalArgumentException("--cors-origin: '" + origin + "': port must be 1..65535");
-      }
-      boolean defaultPort = n == (scheme.equals("http") ? 80 : 443);
-      port = defaultPort ? null : String.valueOf(n);
-    }
-    return scheme + "://" + host + (port == null ? "" : ":" + port);
   }
 
   public EngineOptions setKanban(boolean kanban) {

@@ -1,5 +1,6 @@
 package dev.patchwire.transport;
 
+import dev.patchwire.http.Origins;
 import dev.patchwire.msg.Position;
 import dev.patchwire.stream.Filter;
 import dev.patchwire.stream.StreamRequest;
@@ -48,6 +49,22 @@ final class StreamOpening {
       return refused(429, 4429, "too_many_subscribers", "the server has too many open streams; retry later");
     }
     return new StreamOpening(new StreamRequest(collection, filter, position, "close".equals(lag)), null);
+  }
+
+  /**
+   * A WebSocket upgrade from a page whose origin may not open streams (see
+   * {@code Origins.admits}); checked before anything else, so such a page learns nothing, not
+   * even which collections exist.
+   */
+  static StreamOpening originNotAllowed(String origin) {
+    String shown = origin.length() > 200 ? origin.substring(0, 200) + "..." : origin;
+    String listable = Origins.normalizeOrNull(origin.trim());
+    return refused(403, 4403, "origin_not_allowed", "pages from the origin " + shown
+        + " may not open streams on this engine (WebSockets are open to pages of the engine's own"
+        + " origin and those of --cors-origin); "
+        + (listable != null
+            ? "an operator who trusts it can start the engine with --cors-origin " + listable
+            : "only http and https origins can be listed, --cors-origin * admits every page"));
   }
 
   private static StreamOpening refused(int status, int closeCode, String code, String message) {

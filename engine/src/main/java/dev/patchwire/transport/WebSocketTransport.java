@@ -1,6 +1,7 @@
 package dev.patchwire.transport;
 
 import dev.patchwire.http.HttpErrors;
+import dev.patchwire.http.Origins;
 import dev.patchwire.stream.Fanout;
 import dev.patchwire.stream.FrameEncoder;
 import dev.patchwire.stream.StreamSink;
@@ -23,6 +24,11 @@ import java.util.regex.Pattern;
  * {@code GET /api/collections/{c}/stream/ws}: upgrades, then hands the socket to the fan-out.
  * A refused stream still upgrades, sends its error frame and closes with a 4xxx code, because a
  * browser cannot read the status of a refused handshake.
+ *
+ * <p>Browsers apply no CORS to WebSockets, so any page could open a stream to an engine on
+ * localhost and read every document: an upgrade whose {@code Origin} is neither this engine's own
+ * nor one {@code --cors-origin} allows is refused with {@code origin_not_allowed} and 4403 (see
+ * {@link Origins#admits}).
  */
 public final class WebSocketTransport {
 
@@ -32,13 +38,19 @@ public final class WebSocketTransport {
   private final Vertx vertx;
   private final Streams streams;
   private final Fanout fanout;
+  private final Origins origins;
   private final Set<ServerWebSocket> sockets = new HashSet<>();
 
-  /** One per event loop; pings its own sockets every {@code pingIntervalMillis}. */
-  public WebSocketTransport(Vertx vertx, Streams streams, Fanout fanout, long pingIntervalMillis) {
+  /**
+   * One per event loop; pings its own sockets every {@code pingIntervalMillis}; {@code origins}
+   * says which pages may open streams.
+   */
+  public WebSocketTransport(Vertx vertx, Streams streams, Fanout fanout, long pingIntervalMillis,
+      Origins origins) {
     this.vertx = vertx;
     this.streams = streams;
     this.fanout = fanout;
+    this.origins = origins;
     vertx.setPeriodic(pingIntervalMillis, id -> {
       for (ServerWebSocket ws : sockets) {
         if (!ws.writeQueueFull()) {
@@ -57,7 +69,9 @@ public final class WebSocketTransport {
    * below Vert.x (see {@link WsSink}).
    */
   public void handle(HttpServerRequest request, String collection) {
-    StreamOpening opening = StreamOpening.read(collection, request.params(), streams, null);
+    StreamOpening opening = origins.admits(request)
+        ? StreamOpening.read(collection, request.params(), streams, null)
+        : StreamOpening.originNotAllowed(request.getHeader("Origin"));
     request.toWebSocket().onComplete(ar -> {
       if (ar.failed()) {
         if (opening.refusal == null) {

@@ -97,6 +97,20 @@ public final class WsRecorder implements AutoCloseable {
    * {@code setReceiveBufferSize} so that a paused reader pushes back on the server quickly.
    */
   public static WsRecorder connect(Vertx vertx, int port, String uri, WebSocketClientOptions options) {
+    return connect(vertx, options, new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri));
+  }
+
+  /**
+   * Like {@link #connect(Vertx, int, String)} with the handshake as the test shapes it, e.g. an
+   * {@code Origin} header of its own, or none ({@code setAllowOriginHeader(false)}; by default
+   * the Vert.x client sends {@code Origin} as a browser on the engine's own origin would).
+   */
+  public static WsRecorder connect(Vertx vertx, WebSocketConnectOptions connect) {
+    return connect(vertx, new WebSocketClientOptions(), connect);
+  }
+
+  private static WsRecorder connect(Vertx vertx, WebSocketClientOptions options, WebSocketConnectOptions connect) {
+    String uri = connect.getURI();
     WebSocketClientOptions o = new WebSocketClientOptions(options)
         .setMaxFrameSize(16 << 20)
         .setMaxMessageSize(256 << 20);
@@ -113,7 +127,7 @@ public final class WsRecorder implements AutoCloseable {
     });
     r.ws.exceptionHandler(t -> { /* a dropped connection shows up as a Closed without code */ });
     try {
-      r.ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
+      r.ws.connect(connect)
           .toCompletionStage().toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       r.client.close();
