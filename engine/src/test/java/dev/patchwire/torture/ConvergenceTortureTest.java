@@ -95,23 +95,23 @@ class ConvergenceTortureTest {
       long deadline = System.nanoTime() + cfg.duration().toNanos();
       boolean kill = random.nextBoolean();
       int restarts = 0;
-      long nextRestart = System.nanoTime() + (cfg.longRun() ? cfg.restartEvery().toNanos() : cfg.duration().toNanos() / 3);
+      long nextRestart = System.nanoTime() + (cfg.periodicRestarts() ? cfg.restartEvery().toNanos() : cfg.duration().toNanos() / 3);
       while (System.nanoTime() < deadline && ops.get() < cfg.ops() && failures.isEmpty()
           && writerThreads.stream().anyMatch(Thread::isAlive)) {
-        boolean due = cfg.longRun() ? System.nanoTime() >= nextRestart
+        boolean due = cfg.periodicRestarts() ? System.nanoTime() >= nextRestart
             : ops.get() >= cfg.ops() * (restarts + 1) / 3 || System.nanoTime() >= nextRestart;
-        if (due && (cfg.longRun() || restarts < 2)) {
+        if (due && (cfg.periodicRestarts() || restarts < 2)) {
           System.out.printf("torture: %s at %d ops, %d s%n", kill ? "kill -9" : "graceful stop", ops.get(),
               (System.nanoTime() - started) / 1_000_000_000);
           servers.restart(kill);
           kill = !kill;
           restarts++;
-          long every = cfg.longRun() ? cfg.restartEvery().toNanos() : cfg.duration().toNanos() / 3;
+          long every = cfg.periodicRestarts() ? cfg.restartEvery().toNanos() : cfg.duration().toNanos() / 3;
           nextRestart = System.nanoTime() + every / 2 + (long) (random.nextDouble() * every);
         }
         Thread.sleep(50);
       }
-      if (!cfg.longRun()) {
+      if (!cfg.periodicRestarts()) {
         while (restarts < 2 && failures.isEmpty()) {
           servers.restart(kill);
           kill = !kill;

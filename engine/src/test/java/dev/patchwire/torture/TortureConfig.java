@@ -11,10 +11,11 @@ import java.util.concurrent.ThreadLocalRandom;
  *   <li>{@code -Dtorture.long=true}: a 10-minute run with a restart about every 40 s;</li>
  *   <li>{@code -Dtorture.ops=N}, {@code -Dtorture.minutes=M}: stop after N writes or M minutes,
  *       whichever comes first (CI default: 3000 writes, at most 1 minute of writing);</li>
- *   <li>{@code -Dtorture.restartSeconds=S}: time between restarts in a long run (default 40).</li>
+ *   <li>{@code -Dtorture.restartSeconds=S}: restart about every S seconds (default 40 in a long
+ *       run); given explicitly, it makes any run restart periodically, not just twice.</li>
  * </ul>
  */
-record TortureConfig(long seed, long ops, Duration duration, boolean longRun, Duration restartEvery,
+record TortureConfig(long seed, long ops, Duration duration, boolean periodicRestarts, Duration restartEvery,
     int writers, int subscribers) {
 
   static TortureConfig fromSystemProperties() {
@@ -23,7 +24,8 @@ record TortureConfig(long seed, long ops, Duration duration, boolean longRun, Du
     long ops = Long.getLong("torture.ops", longRun ? Long.MAX_VALUE : 3000);
     double minutes = Double.parseDouble(System.getProperty("torture.minutes", longRun ? "10" : "1"));
     Duration restartEvery = Duration.ofSeconds(Long.getLong("torture.restartSeconds", 40));
-    return new TortureConfig(seed, ops, Duration.ofMillis((long) (minutes * 60_000)), longRun || ops == Long.MAX_VALUE,
+    boolean periodicRestarts = longRun || ops == Long.MAX_VALUE || System.getProperty("torture.restartSeconds") != null;
+    return new TortureConfig(seed, ops, Duration.ofMillis((long) (minutes * 60_000)), periodicRestarts,
         restartEvery, 3, longRun ? 16 : 12);
   }
 }
