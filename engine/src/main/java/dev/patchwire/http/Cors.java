@@ -7,8 +7,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.CorsHandler;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 
 /**
  * CORS for the REST API, the SSE streams and {@code /health} when {@code --cors-origin} is given
@@ -35,51 +33,46 @@ final class Cors implements Handler<RoutingContext> {
   static final int MAX_AGE_SECONDS = 600;
 
   private final CorsHandler cors;
-  /** Normalized (see Origins.normalize); empty when any origin is allowed. */
-  private final Set<String> origins;
+  /** The same policy the WebSocket upgrades follow. */
+  private final Origins origins;
 
-  private Cors(CorsHandler cors, Set<String> origins) {
+  private Cors(CorsHandler cors, Origins origins) {
     this.cors = cors;
     this.origins = origins;
   }
 
   /**
-   * The handler for these origins ({@code ["*"]} for any), or null when the list is empty: then
-   * no route gets a CORS handler and no answer a CORS header.
+   * The handler for these origins ({@code ["*"]} for any; see {@code EngineOptions.corsOrigins}),
+   * or null when the list is empty: then no route gets a CORS handler and no answer a CORS header.
    */
-  static Cors forOrigins(List<String> origins) {
-    if (origins.isEmpty()) {
+  static Cors forOrigins(List<String> corsOrigins, Origins origins) {
+    if (corsOrigins.isEmpty()) {
       return null;
     }
-    boolean any = origins.equals(List.of("*"));
     CorsHandler cors = CorsHandler.create()
         .allowedMethods(new LinkedHashSet<>(METHODS))
         .allowedHeaders(new LinkedHashSet<>(REQUEST_HEADERS))
         .exposedHeaders(new LinkedHashSet<>(EXPOSED_HEADERS))
         .maxAgeSeconds(MAX_AGE_SECONDS)
         .allowCredentials(false);
-    if (any) {
+    if (origins.any()) {
       cors.addOrigin("*");
     } else {
-      cors.addOrigins(origins);
+      cors.addOrigins(corsOrigins);
     }
-    Set<String> allowed = new LinkedHashSet<>();
-    if (!any) {
-      origins.forEach(o -> allowed.add(o.toLowerCase(Locale.ROOT)));
-    }
-    return new Cors(cors, Set.copyOf(allowed));
+    return new Cors(cors, origins);
   }
 
   @Override
   public void handle(RoutingContext ctx) {
-    if (origins.isEmpty()) {
+    if (origins.any()) {
       cors.handle(ctx);
       return;
     }
     // The answer depends on Origin (allow header or none): shared caches must key on it.
     addVaryOrigin(ctx.response().headers());
     String origin = ctx.request().getHeader("Origin");
-    if (origin == null || origins.contains(origin.toLowerCase(Locale.ROOT))) {
+    if (origin == null || origins.lists(origin)) {
       cors.handle(ctx);
     } else if (ctx.request().method() == HttpMethod.OPTIONS
         && ctx.request().getHeader("Access-Control-Request-Method") != null) {

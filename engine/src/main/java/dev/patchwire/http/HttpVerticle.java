@@ -63,13 +63,13 @@ public final class HttpVerticle extends VerticleBase {
     long maxBodyBytes = settings.maxBodyBytes();
     Fanout fanout = new Fanout(context, streams, settings.flushIntervalMillis());
     RestApi rest = new RestApi(store, shared.writeTimer());
-    WebSocketTransport ws = new WebSocketTransport(vertx, streams, fanout, settings.pingMillis(),
-        Origins.forCorsOrigins(settings.corsOrigins()));
+    Origins origins = Origins.forCorsOrigins(settings.corsOrigins());
+    WebSocketTransport ws = new WebSocketTransport(vertx, streams, fanout, settings.pingMillis(), origins);
     SseTransport sse = new SseTransport(vertx, streams, fanout, settings.ssePingMillis());
 
     Router router = Router.router(vertx);
     // CORS first, so that every answer below, errors included, carries its headers.
-    Cors cors = Cors.forOrigins(settings.corsOrigins());
+    Cors cors = Cors.forOrigins(settings.corsOrigins(), origins);
     if (cors != null) {
       router.route("/api/*").handler(cors);
       router.route("/health").handler(cors);

@@ -60,12 +60,25 @@ public final class Origins {
    * {@code https}) and its {@code X-Forwarded-Proto} header (null when none).
    */
   boolean admits(String origin, String host, String connectionScheme, String forwardedProto) {
-    if (origin == null || any) {
+    if (origin == null || lists(origin)) {
       return true;
     }
     String normalized = normalizeOrNull(origin.trim());
-    return normalized != null
-        && (listed.contains(normalized) || normalized.equals(ownOrigin(host, connectionScheme, forwardedProto)));
+    return normalized != null && normalized.equals(ownOrigin(host, connectionScheme, forwardedProto));
+  }
+
+  /** Whether {@code --cors-origin} names this {@code Origin} header's value (or is {@code *}). */
+  boolean lists(String origin) {
+    if (any) {
+      return true;
+    }
+    String normalized = normalizeOrNull(origin.trim());
+    return normalized != null && listed.contains(normalized);
+  }
+
+  /** Whether {@code --cors-origin} is {@code *}. */
+  boolean any() {
+    return any;
   }
 
   /**
