@@ -20,9 +20,8 @@ import java.util.List;
  * would break the board the engine serves itself, and any page behind a proxy whose origin
  * nobody listed. Such a request is served without CORS headers, so a browser withholds the answer
  * from a foreign page; only its preflight is answered 403 {@code origin_not_allowed}, since a
- * browser sends preflights for cross-origin requests alone. Nothing is lost by serving: every
- * write is a PUT, PATCH or DELETE, or a POST that needs a JSON content type, and a cross-origin
- * page can send none of these without a preflight.
+ * browser sends preflights for cross-origin requests alone. Writes from a foreign page are
+ * refused before they get here, whatever their content type (see {@link AccessPolicy}).
  */
 final class Cors implements Handler<RoutingContext> {
 

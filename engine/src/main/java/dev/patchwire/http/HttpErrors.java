@@ -3,6 +3,8 @@ package dev.patchwire.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.patchwire.json.Json;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
 /** The one error body of the API: {@code {"error":{"code","message","details"?}}}. */
@@ -11,9 +13,16 @@ public final class HttpErrors {
   private HttpErrors() {
   }
 
-  public static void send(RoutingContext ctx, int status, String code, String message, JsonNode details) {
-    if (ctx.response().ended() || ctx.response().closed()) {
-      return;
+  /** Sends the error; the future completes once it is written (at once if nothing could be). */
+  public static Future<Void> send(RoutingContext ctx, int status, String code, String message, JsonNode details) {
+    return send(ctx.response(), status, code, message, details);
+  }
+
+  /** {@link #send(RoutingContext, int, String, String, JsonNode)} for a request the router never saw. */
+  public static Future<Void> send(HttpServerResponse response, int status, String code, String message,
+      JsonNode details) {
+    if (response.ended() || response.closed()) {
+      return Future.succeededFuture();
     }
     ObjectNode error = Json.object().put("code", code).put("message", message);
     if (details != null) {
@@ -21,7 +30,7 @@ public final class HttpErrors {
     }
     ObjectNode body = Json.object();
     body.set("error", error);
-    ctx.response()
+    return response
         .setStatusCode(status)
         .putHeader("Content-Type", "application/json; charset=utf-8")
         .end(Json.write(body));

@@ -16,7 +16,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.List;
@@ -32,19 +31,40 @@ public final class HttpVerticle extends VerticleBase {
   /**
    * Where and how to listen. {@code port} may be negative: a random port shared by instances.
    * {@code corsOrigins}: see {@code EngineOptions.corsOrigins}; empty for no CORS (and WebSockets
-   * from same-origin pages only).
+   * from same-origin pages only). {@code allowedHosts}: see {@code EngineOptions.allowedHosts}.
+   * The timeouts: see {@link ConnectionGuard} and {@link AdmittedBody}.
    */
   public record Settings(String host, int port, long maxBodyBytes, long pingMillis, long ssePingMillis,
-      boolean wsCompression, long flushIntervalMillis, List<String> corsOrigins) {
+      boolean wsCompression, long flushIntervalMillis, List<String> corsOrigins,
+      List<String> allowedHosts, long headerTimeoutMillis, long bodyTimeoutMillis,
+      long idleTimeoutMillis) {
 
     public Settings {
       corsOrigins = List.copyOf(corsOrigins);
+      allowedHosts = List.copyOf(allowedHosts);
     }
   }
 
-  /** What every instance shares: the store, the streams, the meters. */
+  /**
+   * What every instance shares: the store, the streams, the meters, the write budget, the
+   * connection counts and the health state.
+   */
   public record Shared(DocumentStore store, Streams streams, List<String> collections,
-      PrometheusMeterRegistry registry, Timer writeTimer) {
+      PrometheusMeterRegistry registry, Timer writeTimer, WriteAdmission admission,
+      Connections connections, EngineHealth health) {
+  }
+
+  /** The open connections of all instances, with their caps (see {@link ConnectionGuard}). */
+  public static final class Connections {
+    private final ConnectionGuard.Limits limits;
+
+    public Connections(int max, int maxPerIp) {
+      this.limits = new ConnectionGuard.Limits(max, maxPerIp);
+    }
+
+    public int open() {
+      return limits.open();
+    }
   }
 
   private final Settings settings;
@@ -64,6 +84,10 @@ public final class HttpVerticle extends VerticleBase {
     Fanout fanout = new Fanout(context, streams, settings.flushIntervalMillis());
     RestApi rest = new RestApi(store, shared.writeTimer());
     Origins origins = Origins.forCorsOrigins(settings.corsOrigins());
+    AccessPolicy policy = new AccessPolicy(settings.allowedHosts(), origins);
+    ConnectionGuard guard = new ConnectionGuard(shared.connections().limits,
+        settings.headerTimeoutMillis(), settings.idleTimeoutMillis());
+    shared.health().probeThisLoop(vertx);
     WebSocketTransport ws = new WebSocketTransport(vertx, streams, fanout, settings.pingMillis(), origins);
     SseTransport sse = new SseTransport(vertx, streams, fanout, settings.ssePingMillis());
 
@@ -76,7 +100,7 @@ public final class HttpVerticle extends VerticleBase {
     }
     router.route("/api/*").handler(RestApi::refuseDotSegments);
     String docs = "/api/collections/:c/docs";
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes).setHandleFileUploads(false);
+    AdmittedBody body = new AdmittedBody(shared.admission(), maxBodyBytes, settings.bodyTimeoutMillis());
     router.post(docs).handler(body).handler(rest::create);
     router.get(docs).handler(rest::list);
     router.get(docs + "/:id").handler(rest::getOne);
@@ -92,7 +116,14 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/api/collections/:c/stream/sse").handler(sse::handle);
     router.get("/api/collections").handler(ctx -> ctx.json(
         new JsonObject().put("collections", new JsonArray(shared.collections()))));
-    router.get("/api/stats").handler(ctx -> ctx.json(streams.stats()));
+    router.get("/api/stats").handler(ctx -> {
+      if (policy.mayReadOperatorData(ctx.request())) {
+        ctx.json(streams.stats());
+      } else {
+        errorOr(ctx, 403, "origin_not_allowed",
+            "operator data is not served to pages of a foreign origin (see --cors-origin)");
+      }
+    });
     router.get("/health").handler(this::health);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(shared.registry()));
     // The board (web-client, built by Vite): hashed asset names never change content, so they
@@ -126,12 +157,21 @@ public final class HttpVerticle extends VerticleBase {
         .setPerMessageWebSocketCompressionSupported(settings.wsCompression())
         .setPerFrameWebSocketCompressionSupported(settings.wsCompression())
         .setMaxWebSocketFrameSize(1 << 20)
-        .setMaxWebSocketMessageSize(1 << 20));
+        .setMaxWebSocketMessageSize(1 << 20)
+        // h2c would make Vert.x wait for a first byte before it reports the connection, and
+        // the connection guard must see silent ones too; browsers never use h2c.
+        .setHttp2ClearTextEnabled(false));
     return fanout.listen()
-        .compose(v -> server.requestHandler(request -> {
+        .compose(v -> server.connectionHandler(guard::opened).requestHandler(request -> {
           // Stream upgrades bypass the router: see WebSocketTransport.handle.
           Matcher m = WebSocketTransport.PATH.matcher(request.path());
-          if (m.matches() && request.method() == HttpMethod.GET && request.canUpgradeToWebSocket()) {
+          boolean upgrade = m.matches() && request.method() == HttpMethod.GET && request.canUpgradeToWebSocket();
+          AccessPolicy.Refusal refusal = policy.check(request);
+          if (refusal != null && upgrade) {
+            ws.refuse(request, refusal.closeCode(), refusal.code(), refusal.message());
+          } else if (refusal != null) {
+            HttpErrors.send(request.response(), refusal.status(), refusal.code(), refusal.message(), null);
+          } else if (upgrade) {
             ws.handle(request, m.group(1));
           } else {
             router.handle(request);
@@ -150,18 +190,34 @@ public final class HttpVerticle extends VerticleBase {
     return server.actualPort();
   }
 
+  /**
+   * 200 and {@code "status":"UP"} when the engine can serve; else 503, {@code "DOWN"} and the
+   * reasons in {@code problems} (see {@link EngineHealth#problems}, plus {@code database_down}).
+   */
   private void health(RoutingContext ctx) {
     DocumentStore store = shared.store();
     long asked = System.nanoTime();
     store.ping().onComplete(ar -> {
+      if (ar.failed()) {
+        shared.health().failed(ar.cause());
+      }
+      List<String> problems = new java.util.ArrayList<>(shared.health().problems(store));
+      if (ar.failed() && store.writable()) {
+        problems.add("database_down");
+      }
+      boolean up = problems.isEmpty();
       JsonObject status = new JsonObject()
-          .put("status", ar.succeeded() ? "UP" : "DOWN")
+          .put("status", up ? "UP" : "DOWN")
+          .put("problems", new JsonArray(problems))
           .put("database", ar.succeeded() ? "UP" : "DOWN")
+          .put("writer", store.writable() ? "UP" : "STOPPED")
           .put("eventLoopMillis", (System.nanoTime() - asked) / 1_000_000.0)
           .put("subscribers", shared.streams().openCount())
+          .put("connections", shared.connections().open())
+          .put("writeBytesInFlight", shared.admission().inFlight())
           .put("seq", store.committedSeq())
           .put("epoch", store.epoch());
-      ctx.response().setStatusCode(ar.succeeded() ? 200 : 503);
+      ctx.response().setStatusCode(up ? 200 : 503);
       ctx.json(status);
     });
   }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.patchwire.json.Json;
 import dev.patchwire.store.DocumentStore;
 import dev.patchwire.store.Snapshot;
+import dev.patchwire.store.StoreOverloaded;
 import dev.patchwire.store.StoreUnavailable;
 import dev.patchwire.store.Write;
 import dev.patchwire.store.WriteRejected;
@@ -241,6 +242,7 @@ public final class RestApi {
   // --- answers
 
   private void answer(RoutingContext ctx, Future<WriteResult> write) {
+    AdmittedBody.holdUntil(ctx, write);
     long started = System.nanoTime();
     onLoop(ctx, write, r -> {
       writeTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
@@ -285,6 +287,9 @@ public final class RestApi {
   static void fail(RoutingContext ctx, Throwable cause) {
     if (cause instanceof WriteRejected r) {
       HttpErrors.send(ctx, status(r.reason()), r.reason().code(), r.getMessage(), r.details());
+    } else if (cause instanceof StoreOverloaded) {
+      ctx.response().putHeader("Retry-After", AdmittedBody.RETRY_AFTER_SECONDS);
+      HttpErrors.send(ctx, 503, "overloaded", cause.getMessage(), null);
     } else if (cause instanceof StoreUnavailable) {
       HttpErrors.send(ctx, 503, "unavailable", "the engine cannot take writes now; retry shortly", null);
     } else {

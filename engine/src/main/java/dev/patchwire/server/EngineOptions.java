@@ -1,5 +1,6 @@
 package dev.patchwire.server;
 
+import dev.patchwire.http.AccessPolicy;
 import dev.patchwire.http.Origins;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +30,18 @@ public final class EngineOptions {
   public static final Duration DEFAULT_LOG_RETENTION_AGE = Duration.ofDays(7);
   public static final long DEFAULT_LOG_RETENTION_BYTES = 256L << 20;
   public static final long DEFAULT_LOG_COMPACT_INTERVAL_MILLIS = 60_000;
+  /** Hosts served when {@code --allowed-hosts} is not given, besides {@code --host}'s. */
+  public static final List<String> DEFAULT_ALLOWED_HOSTS = List.of("localhost", "127.0.0.1", "[::1]");
+  /** Without {@code --max-write-bytes-in-flight}: this fraction of the heap (-Xmx). */
+  public static final int DEFAULT_WRITE_BUDGET_HEAP_DIVISOR = 16;
+  public static final int DEFAULT_MAX_QUEUED_WRITES = 10_000;
+  /** File descriptors kept free of connections (database files, jars, the JDK's own). */
+  public static final int FD_RESERVE = 256;
+  public static final int DEFAULT_MAX_CONNECTIONS_WITHOUT_FD_LIMIT = 10_000;
+  public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 1_000;
+  public static final long DEFAULT_HEADER_TIMEOUT_MILLIS = 10_000;
+  public static final long DEFAULT_BODY_TIMEOUT_MILLIS = 30_000;
+  public static final long DEFAULT_IDLE_TIMEOUT_MILLIS = 60_000;
 
   /** Collection names are path segments and SQL values: keep them plain. */
   public static final Pattern COLLECTION_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
@@ -51,6 +64,17 @@ public final class EngineOptions {
   private boolean seedDemo = true;
   /** Origins allowed by CORS, normalized; {@code ["*"]} for any; empty (the default) for none. */
   private List<String> corsOrigins = List.of();
+  /** Normalized host names, {@code ["*"]} for any; null for the default (see {@link #allowedHosts}). */
+  private List<String> allowedHosts;
+  /** 0 for the default: a fraction of the heap. */
+  private long maxWriteBytesInFlight;
+  private int maxQueuedWrites = DEFAULT_MAX_QUEUED_WRITES;
+  /** 0 for the default: below the file-descriptor limit. */
+  private int maxConnections;
+  private int maxConnectionsPerIp = DEFAULT_MAX_CONNECTIONS_PER_IP;
+  private long headerTimeoutMillis = DEFAULT_HEADER_TIMEOUT_MILLIS;
+  private long bodyTimeoutMillis = DEFAULT_BODY_TIMEOUT_MILLIS;
+  private long idleTimeoutMillis = DEFAULT_IDLE_TIMEOUT_MILLIS;
   /** Extra collections: name to schema file, or to null for "any JSON object". */
   private final Map<String, Path> collections = new LinkedHashMap<>();
 
@@ -75,6 +99,14 @@ public final class EngineOptions {
     kanban = other.kanban;
     seedDemo = other.seedDemo;
     corsOrigins = other.corsOrigins;
+    allowedHosts = other.allowedHosts;
+    maxWriteBytesInFlight = other.maxWriteBytesInFlight;
+    maxQueuedWrites = other.maxQueuedWrites;
+    maxConnections = other.maxConnections;
+    maxConnectionsPerIp = other.maxConnectionsPerIp;
+    headerTimeoutMillis = other.headerTimeoutMillis;
+    bodyTimeoutMillis = other.bodyTimeoutMillis;
+    idleTimeoutMillis = other.idleTimeoutMillis;
     collections.putAll(other.collections);
   }
 
@@ -99,6 +131,18 @@ public final class EngineOptions {
       "                                 comma-separated scheme://host[:port] (http://localhost:3000,https://app.example.com)",
       "                                 or * (default: off, no CORS headers, only same-origin pages may read answers",
       "                                 or open WebSockets)",
+      "  --allowed-hosts HOSTS          Host header values served, comma-separated, or * for any; others get 421",
+      "                                 (default: localhost, 127.0.0.1, [::1] and --host unless it is a wildcard)",
+      "  --max-write-bytes-in-flight N  bytes of write bodies read, queued or committing at once; past it 503",
+      "                                 overloaded with Retry-After (default: 1/16 of the heap, at least --max-body-bytes)",
+      "  --max-queued-writes N          writes waiting for the writer before new ones get 503 (default 10000)",
+      "  --max-connections N            open TCP connections; more are closed at once (default: the file-descriptor",
+      "                                 limit less 256, or 10000 when it is unknown)",
+      "  --max-connections-per-ip N     open TCP connections from one client address (default 1000)",
+      "  --header-timeout MS            time for a request's head to arrive, from its first byte (default 10000)",
+      "  --body-timeout MS              time for a write's body to arrive, from its head; then 408 (default 30000)",
+      "  --idle-timeout MS              how long a keep-alive connection may wait between requests (default 60000);",
+      "                                 streams are never idle",
       "  --no-kanban                    do not create the kanban collections projects and tasks",
       "  --no-seed                      do not seed an empty database with the demo project",
       "  --help                         print this and exit",
@@ -122,7 +166,9 @@ public final class EngineOptions {
         case "--host", "--port", "--data", "--history-bytes", "--max-body-bytes",
             "--subscriber-buffer-bytes", "--ping-interval", "--sse-ping-interval",
             "--max-subscribers", "--log-retention", "--log-compact-interval", "--flush-interval",
-            "--cors-origin" -> {
+            "--cors-origin", "--allowed-hosts", "--max-write-bytes-in-flight", "--max-queued-writes",
+            "--max-connections", "--max-connections-per-ip", "--header-timeout", "--body-timeout",
+            "--idle-timeout" -> {
           if (value == null) {
             if (i + 1 >= args.length) {
               throw new IllegalArgumentException(flag + " needs a value");
@@ -165,6 +211,14 @@ public final class EngineOptions {
       case "--log-compact-interval" -> setLogCompactIntervalMillis(parseSize(flag, value));
       case "--flush-interval" -> setFlushIntervalMillis(parseInt(flag, value));
       case "--cors-origin" -> setCorsOrigins(value);
+      case "--allowed-hosts" -> setAllowedHosts(value);
+      case "--max-write-bytes-in-flight" -> setMaxWriteBytesInFlight(parseSize(flag, value));
+      case "--max-queued-writes" -> setMaxQueuedWrites(parseInt(flag, value));
+      case "--max-connections" -> setMaxConnections(parseInt(flag, value));
+      case "--max-connections-per-ip" -> setMaxConnectionsPerIp(parseInt(flag, value));
+      case "--header-timeout" -> setHeaderTimeoutMillis(parseSize(flag, value));
+      case "--body-timeout" -> setBodyTimeoutMillis(parseSize(flag, value));
+      case "--idle-timeout" -> setIdleTimeoutMillis(parseSize(flag, value));
       default -> throw new IllegalStateException(flag);
     }
   }
@@ -225,6 +279,58 @@ public final class EngineOptions {
    * CORS is off (then only same-origin pages may open WebSockets).
    */
   public List<String> corsOrigins() { return corsOrigins; }
+  /**
+   * The {@code Host} names this engine serves, normalized (lower case, IPv6 in brackets, no
+   * trailing dot; ports are not compared); {@code ["*"]} for any. By default localhost,
+   * 127.0.0.1, [::1], and {@code --host} unless it is a wildcard (0.0.0.0, ::), which names no
+   * host a browser would send.
+   */
+  public List<String> allowedHosts() {
+    if (allowedHosts != null) {
+      return allowedHosts;
+    }
+    LinkedHashSet<String> hosts = new LinkedHashSet<>(DEFAULT_ALLOWED_HOSTS);
+    String h = AccessPolicy.normalizeHostOrNull(host);
+    if (h != null && !h.equals("0.0.0.0") && !h.equals("[::]") && !h.equals("[0:0:0:0:0:0:0:0]")) {
+      hosts.add(h);
+    }
+    return List.copyOf(hosts);
+  }
+
+  /**
+   * Bytes of write bodies in flight at once; by default 1/16 of the heap, and never less than
+   * {@link #maxBodyBytes} (one largest write must always fit).
+   */
+  public long maxWriteBytesInFlight() {
+    long budget = maxWriteBytesInFlight > 0 ? maxWriteBytesInFlight
+        : Runtime.getRuntime().maxMemory() / DEFAULT_WRITE_BUDGET_HEAP_DIVISOR;
+    return Math.max(budget, maxBodyBytes);
+  }
+
+  public int maxQueuedWrites() { return maxQueuedWrites; }
+
+  /**
+   * Open connections at once; by default the process's file-descriptor limit less
+   * {@link #FD_RESERVE}, so that accepting never fails for want of descriptors.
+   */
+  public int maxConnections() {
+    if (maxConnections > 0) {
+      return maxConnections;
+    }
+    long fds = -1;
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+      fds = unix.getMaxFileDescriptorCount();
+    }
+    return fds <= 0 ? DEFAULT_MAX_CONNECTIONS_WITHOUT_FD_LIMIT
+        : (int) Math.max(16, Math.min(Integer.MAX_VALUE, fds - FD_RESERVE));
+  }
+
+  public int maxConnectionsPerIp() { return maxConnectionsPerIp; }
+  public long headerTimeoutMillis() { return headerTimeoutMillis; }
+  public long bodyTimeoutMillis() { return bodyTimeoutMillis; }
+  public long idleTimeoutMillis() { return idleTimeoutMillis; }
+
   /** Extra collections; a null value means no schema. */
   public Map<String, Path> collections() { return java.util.Collections.unmodifiableMap(collections); }
 
@@ -384,6 +490,69 @@ public final class EngineOptions {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--cors-origin: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * See {@code --allowed-hosts}: comma-separated host names or addresses (IPv6 in brackets or
+   * bare), or {@code *} alone for any host.
+   */
+  public EngineOptions setAllowedHosts(String spec) {
+    Objects.requireNonNull(spec, "spec");
+    LinkedHashSet<String> hosts = new LinkedHashSet<>();
+    for (String part : spec.split(",", -1)) {
+      String p = part.trim();
+      if (p.isEmpty()) {
+        throw new IllegalArgumentException("--allowed-hosts: empty host in '" + spec
+            + "'; give a comma-separated list such as localhost,app.example.com, or *");
+      }
+      try {
+        hosts.add(p.equals("*") ? "*" : AccessPolicy.normalizeHost(p));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--allowed-hosts: " + e.getMessage()
+            + " (give names without scheme or port, e.g. localhost,app.example.com)", e);
+      }
+    }
+    if (hosts.contains("*") && hosts.size() > 1) {
+      throw new IllegalArgumentException(
+          "--allowed-hosts: '*' allows every host and cannot be combined with others, got '" + spec + "'");
+    }
+    this.allowedHosts = List.copyOf(hosts);
+    return this;
+  }
+
+  public EngineOptions setMaxWriteBytesInFlight(long bytes) {
+    this.maxWriteBytesInFlight = positive("max write bytes in flight", bytes);
+    return this;
+  }
+
+  public EngineOptions setMaxQueuedWrites(int max) {
+    this.maxQueuedWrites = (int) positive("max queued writes", max);
+    return this;
+  }
+
+  public EngineOptions setMaxConnections(int max) {
+    this.maxConnections = (int) positive("max connections", max);
+    return this;
+  }
+
+  public EngineOptions setMaxConnectionsPerIp(int max) {
+    this.maxConnectionsPerIp = (int) positive("max connections per ip", max);
+    return this;
+  }
+
+  public EngineOptions setHeaderTimeoutMillis(long millis) {
+    this.headerTimeoutMillis = positive("header timeout", millis);
+    return this;
+  }
+
+  public EngineOptions setBodyTimeoutMillis(long millis) {
+    this.bodyTimeoutMillis = positive("body timeout", millis);
+    return this;
+  }
+
+  public EngineOptions setIdleTimeoutMillis(long millis) {
+    this.idleTimeoutMillis = positive("idle timeout", millis);
+    return this;
   }
 
   public EngineOptions setKanban(boolean kanban) {

@@ -1,6 +1,8 @@
 package dev.patchwire.server;
 
+import dev.patchwire.http.EngineHealth;
 import dev.patchwire.http.HttpVerticle;
+import dev.patchwire.http.WriteAdmission;
 import dev.patchwire.kanban.Kanban;
 import dev.patchwire.msg.MsgStore;
 import dev.patchwire.store.CollectionSpec;
@@ -36,9 +38,11 @@ public final class PatchwireServer {
   private final List<String> deployments;
   private final String storeDeployment;
   private final int port;
+  private final EngineHealth health;
 
   private PatchwireServer(Vertx vertx, DocumentStore store, Streams streams, String storeDeployment,
-      List<String> deployments, int port) {
+      List<String> deployments, int port, EngineHealth health) {
+    this.health = health;
     this.vertx = vertx;
     this.store = store;
     this.streams = streams;
@@ -63,6 +67,11 @@ public final class PatchwireServer {
     }
     DocumentStore store = new DocumentStore(options.dataDir(), specs, new DocumentStore.Retention(
         options.logRetentionAge(), options.logRetentionBytes(), options.logCompactIntervalMillis()));
+    store.limitQueue(options.maxQueuedWrites());
+    EngineHealth health = new EngineHealth();
+    // An OutOfMemoryError thrown in any handler reaches here: /health says so from then on.
+    vertx.exceptionHandler(health::failed);
+    store.onFatal(health::failed);
     return vertx.deployVerticle(store).compose(storeId -> {
       MsgStore msgStore = new MsgStore(vertx, options.historyBytes(), store.committedSeq());
       store.publishTo(msgStore::push);
@@ -72,10 +81,13 @@ public final class PatchwireServer {
           ? Kanban.seedIfEmpty(store) : Future.succeededFuture();
       Timer writeTimer = EngineMetrics.bind(registry, streams, msgStore, store);
       HttpVerticle.Shared shared = new HttpVerticle.Shared(store, streams,
-          new ArrayList<>(specs.keySet()), registry, writeTimer);
+          new ArrayList<>(specs.keySet()), registry, writeTimer,
+          new WriteAdmission(options.maxWriteBytesInFlight()),
+          new HttpVerticle.Connections(options.maxConnections(), options.maxConnectionsPerIp()), health);
       return seeded
           .compose(v -> deployHttp(vertx, options, shared))
-          .map(http -> new PatchwireServer(vertx, store, streams, storeId, http.ids, http.port))
+          .map(http -> new PatchwireServer(vertx, store, streams, storeId, http.ids, http.port,
+              health))
           .recover(e -> vertx.undeploy(storeId).transform(x -> Future.failedFuture(e)));
     });
   }
@@ -94,7 +106,8 @@ public final class PatchwireServer {
     int bindPort = o.port() == 0 ? -RANDOM_PORT_KEYS.incrementAndGet() : o.port();
     HttpVerticle.Settings settings = new HttpVerticle.Settings(o.host(), bindPort, o.maxBodyBytes(),
         o.pingIntervalMillis(), o.ssePingIntervalMillis(), o.wsCompression(), o.flushIntervalMillis(),
-        o.corsOrigins());
+        o.corsOrigins(), o.allowedHosts(), o.headerTimeoutMillis(), o.bodyTimeoutMillis(),
+        o.idleTimeoutMillis());
     List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
           HttpVerticle v = new HttpVerticle(settings, shared);
@@ -135,7 +148,7 @@ public final class PatchwireServer {
 
   /** See {@link DocumentStore#onFatal}: the writer stopped, the process should restart. */
   public void onFatal(java.util.function.Consumer<Throwable> handler) {
-    store.onFatal(handler);
+    store.onFatal(handler.andThen(health::failed));
   }
 
   /** Closes WebSocket streams with 1001, ends SSE streams, stops HTTP and closes the database. */

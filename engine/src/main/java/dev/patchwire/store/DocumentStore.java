@@ -81,6 +81,9 @@ public final class DocumentStore extends VerticleBase {
   static final long MAX_BATCH_BYTES = 8L << 20;
 
   private final ArrayDeque<Queued> queue = new ArrayDeque<>();
+  /** Writes taken and not yet answered; bounded by {@link #maxQueued}. */
+  private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+  private volatile int maxQueued = Integer.MAX_VALUE;
   private boolean writing;
   /** committed transactions, and the most change bytes one of them held (for the tests) */
   private long commits;
@@ -212,6 +215,17 @@ public final class DocumentStore extends VerticleBase {
     this.onFatal = onFatal;
   }
 
+  /** Past this many writes waiting for an answer, new ones fail with {@link StoreOverloaded}. */
+  public void limitQueue(int maxQueued) {
+    this.maxQueued = maxQueued;
+  }
+
+  /** The failure that stopped the writer, or null while it takes writes. */
+  public Throwable failure() {
+    StoreUnavailable b = broken;
+    return b == null ? null : b.getCause();
+  }
+
   /** True while the writer takes writes. */
   public boolean writable() {
     return broken == null;
@@ -219,13 +233,20 @@ public final class DocumentStore extends VerticleBase {
 
   /**
    * Queues a write; the future fails with {@link WriteRejected} when it is refused, and with
-   * {@link StoreUnavailable} once the writer has stopped.
+   * {@link StoreUnavailable} once the writer has stopped, and with {@link StoreOverloaded} when
+   * its queue is full.
    */
   public Future<WriteResult> write(Write write) {
     if (broken != null) {
       return Future.failedFuture(broken);
     }
+    if (pending.incrementAndGet() > maxQueued) {
+      pending.decrementAndGet();
+      return Future.failedFuture(new StoreOverloaded(
+          "the writer has " + maxQueued + " writes waiting (--max-queued-writes); retry in a moment"));
+    }
     Promise<WriteResult> promise = Promise.promise();
+    promise.future().onComplete(ar -> pending.decrementAndGet());
     context.runOnContext(v -> {
       if (broken != null) {
         promise.fail(broken);

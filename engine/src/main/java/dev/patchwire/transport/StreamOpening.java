@@ -67,6 +67,11 @@ final class StreamOpening {
             : "only http and https origins can be listed, --cors-origin * admits every page"));
   }
 
+  /** A refusal decided before the stream's parameters were read (the engine's access policy). */
+  static StreamOpening refusedBy(short closeCode, String code, String message) {
+    return refused(closeCode - 4000, closeCode, code, message);
+  }
+
   private static StreamOpening refused(int status, int closeCode, String code, String message) {
     return new StreamOpening(null, new Refusal(status, (short) closeCode, code, message));
   }

@@ -81,16 +81,28 @@ public final class WebSocketTransport {
       }
       ServerWebSocket ws = ar.result();
       if (opening.refusal != null) {
-        StreamOpening.Refusal r = opening.refusal;
-        // Close a moment after the error frame: a client that sets its handlers once its
-        // handshake has completed would otherwise find the socket already closed.
-        ws.writeTextMessage(WsFrames.errorJsonFrame(r.code(), r.message()))
-            .onComplete(v -> vertx.setTimer(REFUSAL_CLOSE_DELAY_MILLIS, t -> ws.close(r.closeCode(), r.code())));
+        sendRefusal(ws, opening.refusal);
         return;
       }
       sockets.add(ws);
       fanout.open(opening.request, new WsSink(ws));
     });
+  }
+
+  /**
+   * Upgrades a request the engine's access policy refused before looking at it, sends the error
+   * frame and closes with {@code closeCode}.
+   */
+  public void refuse(HttpServerRequest request, short closeCode, String code, String message) {
+    StreamOpening opening = StreamOpening.refusedBy(closeCode, code, message);
+    request.toWebSocket().onSuccess(ws -> sendRefusal(ws, opening.refusal));
+  }
+
+  private void sendRefusal(ServerWebSocket ws, StreamOpening.Refusal r) {
+    // Close a moment after the error frame: a client that sets its handlers once its
+    // handshake has completed would otherwise find the socket already closed.
+    ws.writeTextMessage(WsFrames.errorJsonFrame(r.code(), r.message()))
+        .onComplete(v -> vertx.setTimer(REFUSAL_CLOSE_DELAY_MILLIS, t -> ws.close(r.closeCode(), r.code())));
   }
 
   /** A request to {@link #PATH} that is no upgrade: say what the endpoint wants. */
