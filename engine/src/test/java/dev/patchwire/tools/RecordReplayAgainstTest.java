@@ -4,6 +4,7 @@ import static dev.patchwire.testing.Rest.obj;
 import static dev.patchwire.testing.Rest.op;
 import static dev.patchwire.testing.Rest.patch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -28,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code record} and {@code replay --against} end to end against a live engine: a recording
  * replays to the server's state at its last seq (exit 0); a doctored one differs (3); once the
  * server has moved on, or against another database, nothing is compared (4). The command line is
- * also run as a child JVM through {@code Main}, the jar's entry point, and stopped with SIGINT.
+ * also run as a child JVM through {@code Main}, the jar's entry point, and stopped with SIGTERM and
+ * with SIGINT.
  */
 @DisplayName("record and replay --against a live engine")
 class RecordReplayAgainstTest {
@@ -109,23 +112,49 @@ class RecordReplayAgainstTest {
   }
 
   @Test
-  @DisplayName("runs as the jar's sub-command in its own JVM and ends cleanly on SIGINT")
+  @DisplayName("runs as the jar's sub-command in its own JVM and ends cleanly on SIGTERM")
+  void childProcessStopsOnSigterm() throws Exception {
+    recordInChildAndStop("TERM", List.of());
+  }
+
+  /**
+   * Ctrl-C. A shell starts background jobs with SIGINT ignored, the child inherits that, and a
+   * JVM that starts with SIGINT ignored never installs its handler (HotSpot leaves ignored
+   * shutdown signals alone, and no Java API can reset them). So the child is started through
+   * {@code env --default-signal=INT} (GNU coreutils), which restores the default before exec,
+   * as a terminal would have it; without that, the test runs only where SIGINT reaches the child.
+   */
+  @Test
+  @DisplayName("runs as the jar's sub-command in its own JVM and ends cleanly on SIGINT (Ctrl-C)")
   void childProcessStopsOnSigint() throws Exception {
+    List<String> launcher = envCanResetSigint() ? List.of("env", "--default-signal=INT") : List.of();
+    Assumptions.assumeTrue(!launcher.isEmpty() || !sigintIgnored("self"),
+        "SIGINT is ignored in this process (a background job?) and env --default-signal is missing:"
+            + " a child JVM could not receive it");
+    recordInChildAndStop("INT", launcher);
+  }
+
+  private void recordInChildAndStop(String signal, List<String> launcher) throws Exception {
     Path file = tmp.resolve("child.jsonl");
     String url = "ws://127.0.0.1:" + server.port() + "/api/collections/tasks/stream/ws";
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        "dev.patchwire.server.Main", "record", url)
+    List<String> cmd = new java.util.ArrayList<>(launcher);
+    cmd.addAll(List.of(java, "-cp", System.getProperty("java.class.path"),
+        "dev.patchwire.server.Main", "record", url));
+    Process p = new ProcessBuilder(cmd)
         .redirectOutput(file.toFile())
         .redirectError(tmp.resolve("child.err").toFile())
         .start();
     try {
       awaitLines(file, l -> l.contains("\"Ready\""));
+      if (signal.equals("INT")) {
+        assertFalse(sigintIgnored(Long.toString(p.pid())), "the child JVM ignores SIGINT");
+      }
       long seq = rest.put("tasks", "t5", obj("project_id", "p", "title", "five")).expect(201).seq();
       awaitLines(file, l -> l.contains("\"seq\":" + seq));
-      Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start();
+      Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start();
       assertEquals(0, kill.waitFor());
-      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "record exits after SIGINT");
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "record exits after SIG" + signal);
       List<String> lines = Files.readAllLines(file);
       assertTrue(lines.get(lines.size() - 1).contains("\"stopped\":\"interrupted\""), String.join("\n", lines));
       Run equal = Run.tool("replay", file.toString(), "--against", server.baseUrl());
@@ -133,6 +162,32 @@ class RecordReplayAgainstTest {
     } finally {
       p.destroyForcibly();
     }
+  }
+
+  /** True when {@code env --default-signal=INT} works here (GNU coreutils 8.31 and later). */
+  private static boolean envCanResetSigint() {
+    try {
+      Process p = new ProcessBuilder("env", "--default-signal=INT", "true")
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  /** Whether process {@code pid} ("self" for this one) ignores SIGINT; false where /proc is missing. */
+  private static boolean sigintIgnored(String pid) throws Exception {
+    Path status = Path.of("/proc", pid, "status");
+    if (!Files.exists(status)) {
+      return false;
+    }
+    for (String line : Files.readAllLines(status)) {
+      if (line.startsWith("SigIgn:")) {
+        long mask = Long.parseUnsignedLong(line.substring("SigIgn:".length()).trim(), 16);
+        return (mask & (1L << (2 - 1))) != 0; // SIGINT is signal 2, bit 1
+      }
+    }
+    return false;
   }
 
   private static List<String> fieldNames(JsonNode node) {
