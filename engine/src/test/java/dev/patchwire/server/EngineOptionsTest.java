@@ -104,4 +104,44 @@ class EngineOptionsTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EngineOptions.fromArgs(args));
     assertTrue(e.getMessage().contains(messagePart), "message for " + List.of(args) + ": " + e.getMessage());
   }
+
+  @Test
+  @DisplayName("the server-limit flags: hosts, write budget, queue, connections, timeouts; copied whole")
+  void serverLimits() {
+    EngineOptions d = EngineOptions.fromArgs("--host", "0.0.0.0");
+    assertEquals(List.of("localhost", "127.0.0.1", "[::1]"), d.allowedHosts(), "a wildcard --host names no host");
+    assertEquals(List.of("localhost", "127.0.0.1", "[::1]", "engine.example"),
+        EngineOptions.fromArgs("--host", "Engine.Example").allowedHosts());
+    assertEquals(Math.max(Runtime.getRuntime().maxMemory() / 16, 1L << 20), d.maxWriteBytesInFlight());
+    assertEquals(10_000, d.maxQueuedWrites());
+    assertTrue(d.maxConnections() > 0);
+    assertEquals(1_000, d.maxConnectionsPerIp());
+    assertEquals(10_000, d.headerTimeoutMillis());
+    assertEquals(30_000, d.bodyTimeoutMillis());
+    assertEquals(60_000, d.idleTimeoutMillis());
+
+    EngineOptions o = EngineOptions.fromArgs("--allowed-hosts", "App.Example., ::1, 10.0.0.7",
+        "--max-write-bytes-in-flight=8m", "--max-queued-writes", "5", "--max-connections", "100",
+        "--max-connections-per-ip", "10", "--header-timeout", "500", "--body-timeout", "600",
+        "--idle-timeout", "700");
+    EngineOptions copy = new EngineOptions(o);
+    for (EngineOptions e : List.of(o, copy)) {
+      assertEquals(List.of("app.example", "[::1]", "10.0.0.7"), e.allowedHosts());
+      assertEquals(8L << 20, e.maxWriteBytesInFlight());
+      assertEquals(5, e.maxQueuedWrites());
+      assertEquals(100, e.maxConnections());
+      assertEquals(10, e.maxConnectionsPerIp());
+      assertEquals(500, e.headerTimeoutMillis());
+      assertEquals(600, e.bodyTimeoutMillis());
+      assertEquals(700, e.idleTimeoutMillis());
+    }
+    assertEquals(List.of("*"), EngineOptions.fromArgs("--allowed-hosts", "*").allowedHosts());
+    assertEquals(1L << 20, EngineOptions.fromArgs("--max-write-bytes-in-flight", "1k").maxWriteBytesInFlight(),
+        "one largest body always fits");
+    for (String bad : List.of("", "a,,b", "*,localhost", "http://x", "localhost:80", "a b")) {
+      assertThrows(IllegalArgumentException.class, () -> EngineOptions.fromArgs("--allowed-hosts", bad), bad);
+    }
+    assertThrows(IllegalArgumentException.class, () -> EngineOptions.fromArgs("--header-timeout", "0"));
+    assertThrows(IllegalArgumentException.class, () -> EngineOptions.fromArgs("--max-connections", "-1"));
+  }
 }
