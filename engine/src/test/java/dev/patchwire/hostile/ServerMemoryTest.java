@@ -67,7 +67,7 @@ class ServerMemoryTest {
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(10)).build();
     int writers = 40;
-    int perWriter = 2;
+    int perWriter = 3;
     Map<String, Integer> acked = new ConcurrentHashMap<>();
     AtomicInteger refusals = new AtomicInteger();
     List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());

@@ -42,7 +42,9 @@ class WriterFailureTest {
       assertTrue(failed.body().contains("\"unavailable\""), failed.body());
       assertTrue(fatal.get(10, TimeUnit.SECONDS) != null, "the fatal hook fired");
       assertEquals(503, rest.put("items", "c", obj("n", 3)).status(), "later writes are refused too");
-      assertEquals(503, rest.send("GET", "/health", null, null).status(), "/health tells a supervisor");
+      Rest.Response health = rest.send("GET", "/health", null, null);
+      assertEquals(503, health.status(), "/health tells a supervisor");
+      assertTrue(health.body().contains("\"writer_stopped\""), "and says why: " + health.body());
     }
   }
 }
