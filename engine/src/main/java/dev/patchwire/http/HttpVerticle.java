@@ -1,5 +1,6 @@
 package dev.patchwire.http;
 
+import dev.patchwire.auth.Auth;
 import dev.patchwire.store.DocumentStore;
 import dev.patchwire.stream.Fanout;
 import dev.patchwire.stream.Streams;
@@ -47,11 +48,11 @@ public final class HttpVerticle extends VerticleBase {
 
   /**
    * What every instance shares: the store, the streams, the meters, the write budget, the
-   * connection counts and the health state.
+   * connection counts, the health state and the auth.
    */
   public record Shared(DocumentStore store, Streams streams, List<String> collections,
       PrometheusMeterRegistry registry, Timer writeTimer, WriteAdmission admission,
-      Connections connections, EngineHealth health) {
+      Connections connections, EngineHealth health, Auth auth) {
   }
 
   /** The open connections of all instances, with their caps (see {@link ConnectionGuard}). */
@@ -82,13 +83,15 @@ public final class HttpVerticle extends VerticleBase {
     Streams streams = shared.streams();
     long maxBodyBytes = settings.maxBodyBytes();
     Fanout fanout = new Fanout(context, streams, settings.flushIntervalMillis());
-    RestApi rest = new RestApi(store, shared.writeTimer());
+    RestApi rest = new RestApi(store, shared.writeTimer(), shared.auth());
+    AuthHandler auth = new AuthHandler(shared.auth());
     Origins origins = Origins.forCorsOrigins(settings.corsOrigins());
     AccessPolicy policy = new AccessPolicy(settings.allowedHosts(), origins);
     ConnectionGuard guard = new ConnectionGuard(shared.connections().limits,
         settings.headerTimeoutMillis(), settings.idleTimeoutMillis());
     shared.health().probeThisLoop(vertx);
-    WebSocketTransport ws = new WebSocketTransport(vertx, streams, fanout, settings.pingMillis(), origins);
+    WebSocketTransport ws = new WebSocketTransport(vertx, streams, fanout, settings.pingMillis(), origins,
+        shared.auth());
     SseTransport sse = new SseTransport(vertx, streams, fanout, settings.ssePingMillis());
 
     Router router = Router.router(vertx);
@@ -99,6 +102,8 @@ public final class HttpVerticle extends VerticleBase {
       router.route("/health").handler(cors);
     }
     router.route("/api/*").handler(RestApi::refuseDotSegments);
+    // Auth after the host, origin and CORS checks: every API call needs a token when a key is set.
+    router.route("/api/*").handler(auth::authenticate);
     String docs = "/api/collections/:c/docs";
     AdmittedBody body = new AdmittedBody(shared.admission(), maxBodyBytes, settings.bodyTimeoutMillis());
     router.post(docs).handler(body).handler(rest::create);
@@ -116,7 +121,7 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/api/collections/:c/stream/sse").handler(sse::handle);
     router.get("/api/collections").handler(ctx -> ctx.json(
         new JsonObject().put("collections", new JsonArray(shared.collections()))));
-    router.get("/api/stats").handler(ctx -> {
+    router.get("/api/stats").handler(auth::requireAdmin).handler(ctx -> {
       if (policy.mayReadOperatorData(ctx.request())) {
         ctx.json(streams.stats());
       } else {
@@ -125,7 +130,8 @@ public final class HttpVerticle extends VerticleBase {
       }
     });
     router.get("/health").handler(this::health);
-    router.get("/metrics").handler(PrometheusScrapingHandler.create(shared.registry()));
+    router.get("/metrics").handler(auth::authenticate).handler(auth::requireAdmin)
+        .handler(PrometheusScrapingHandler.create(shared.registry()));
     // The board (web-client, built by Vite): hashed asset names never change content, so they
     // may be cached for good; index.html must be re-checked or an upgrade is never seen.
     // (A StaticHandler on a wildcard route resolves the path after the route's prefix.)

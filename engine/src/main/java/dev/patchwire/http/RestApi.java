@@ -2,6 +2,8 @@ package dev.patchwire.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.patchwire.auth.Access;
+import dev.patchwire.auth.Auth;
 import dev.patchwire.json.Json;
 import dev.patchwire.store.DocumentStore;
 import dev.patchwire.store.Snapshot;
@@ -18,11 +20,16 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * The document API of PROTOCOL.md section 2. It checks the request (collection, id, media type,
  * JSON), hands a {@link Write} to the store and turns the outcome into an answer. It holds no
  * state and never talks to the streams: the store publishes what it commits.
+ *
+ * <p>Every request carries the {@link Access} of its token (see {@link AuthHandler}): reads are
+ * narrowed to the read grants (a document outside them is 404, as if absent), and every write
+ * carries the write grants into the store's writer, which checks them at commit time.
  */
 public final class RestApi {
 
@@ -31,15 +38,18 @@ public final class RestApi {
 
   private final DocumentStore store;
   private final Timer writeTimer;
+  private final Auth auth;
 
-  public RestApi(DocumentStore store, Timer writeTimer) {
+  public RestApi(DocumentStore store, Timer writeTimer, Auth auth) {
     this.store = store;
     this.writeTimer = writeTimer;
+    this.auth = auth;
   }
 
   public void create(RoutingContext ctx) {
     String c = collection(ctx);
-    if (c == null) {
+    Predicate<ObjectNode> allowed = c == null ? null : writable(ctx, c);
+    if (allowed == null) {
       return;
     }
     ObjectNode body = objectBody(ctx, "application/json");
@@ -52,25 +62,27 @@ public final class RestApi {
           : "id must be a string", null);
       return;
     }
-    answer(ctx, store.write(new Write.Create(c, id == null ? null : id.textValue(), body)));
+    answer(ctx, store.write(new Write.Create(c, id == null ? null : id.textValue(), body, allowed)));
   }
 
   public void put(RoutingContext ctx) {
     String c = collection(ctx);
     String id = c == null ? null : docId(ctx);
-    if (id == null) {
+    Predicate<ObjectNode> allowed = id == null ? null : writable(ctx, c);
+    if (allowed == null) {
       return;
     }
     ObjectNode body = objectBody(ctx, "application/json");
     if (body != null) {
-      answer(ctx, store.write(new Write.Put(c, id, body, ctx.request().getHeader("If-Match"))));
+      answer(ctx, store.write(new Write.Put(c, id, body, ctx.request().getHeader("If-Match"), allowed)));
     }
   }
 
   public void patch(RoutingContext ctx) {
     String c = collection(ctx);
     String id = c == null ? null : docId(ctx);
-    if (id == null) {
+    Predicate<ObjectNode> allowed = id == null ? null : writable(ctx, c);
+    if (allowed == null) {
       return;
     }
     if (!mediaType(ctx, "application/json-patch+json", "application/json")) {
@@ -80,25 +92,29 @@ public final class RestApi {
     if (patch == null) {
       return;
     }
-    answer(ctx, store.write(new Write.Patch(c, id, patch, ctx.request().getHeader("If-Match"))));
+    answer(ctx, store.write(new Write.Patch(c, id, patch, ctx.request().getHeader("If-Match"), allowed)));
   }
 
   public void delete(RoutingContext ctx) {
     String c = collection(ctx);
     String id = c == null ? null : docId(ctx);
-    if (id != null) {
-      answer(ctx, store.write(new Write.Delete(c, id, ctx.request().getHeader("If-Match"))));
+    Predicate<ObjectNode> allowed = id == null ? null : writable(ctx, c);
+    if (allowed != null) {
+      answer(ctx, store.write(new Write.Delete(c, id, ctx.request().getHeader("If-Match"), allowed)));
     }
   }
 
   public void getOne(RoutingContext ctx) {
     String c = collection(ctx);
     String id = c == null ? null : docId(ctx);
-    if (id == null) {
+    Filter readable = id == null ? null : readable(ctx, c);
+    if (readable == null) {
       return;
     }
     onLoop(ctx, store.get(c, id), snap -> {
-      if (snap.docs().isEmpty()) {
+      // outside the read grants reads as absent: existence is not revealed
+      if (snap.docs().isEmpty()
+          || (!readable.isAll() && !readable.matches(Json.parse(snap.docs().get(0).json())))) {
         HttpErrors.send(ctx, 404, "not_found", "no document '" + id + "' in " + c, null);
         return;
       }
@@ -110,7 +126,8 @@ public final class RestApi {
 
   public void list(RoutingContext ctx) {
     String c = collection(ctx);
-    if (c == null) {
+    Filter readable = c == null ? null : readable(ctx, c);
+    if (readable == null) {
       return;
     }
     Filter filter;
@@ -121,8 +138,41 @@ public final class RestApi {
       HttpErrors.send(ctx, 400, "bad_where", e.getMessage(), null);
       return;
     }
+    Filter visible = Filter.and(filter, readable);
     onLoop(ctx, store.snapshot(c), snap -> json(ctx, 200, snap.seq(),
-        "{" + Json.quote(c) + ":" + SnapshotJson.docs(snap, filter) + ",\"seq\":" + snap.seq() + "}"));
+        "{" + Json.quote(c) + ":" + SnapshotJson.docs(snap, visible) + ",\"seq\":" + snap.seq() + "}"));
+  }
+
+  // --- auth: each answers 403 / 429 itself and returns null when the request is refused
+
+  /** The documents of {@code c} the request's token may read; null (403 sent) when none. */
+  private static Filter readable(RoutingContext ctx, String c) {
+    Access access = AuthHandler.access(ctx);
+    if (!access.canRead(c)) {
+      HttpErrors.send(ctx, 403, "forbidden", "this token has no read grant for the collection '" + c + "'", null);
+      return null;
+    }
+    return access.readFilter(c);
+  }
+
+  /**
+   * The check the writer applies before and after the write; null (403 or 429 sent) when the
+   * token has no write grant for {@code c} or has spent its writes for this second.
+   */
+  private Predicate<ObjectNode> writable(RoutingContext ctx, String c) {
+    Access access = AuthHandler.access(ctx);
+    if (!access.canWrite(c)) {
+      HttpErrors.send(ctx, 403, "forbidden", "this token has no write grant for the collection '" + c + "'", null);
+      return null;
+    }
+    if (!auth.tryWrite(access)) {
+      ctx.response().putHeader("Retry-After", String.valueOf(Auth.retryAfterSeconds()));
+      HttpErrors.send(ctx, 429, "rate_limited",
+          "this token has used its writes for this second (--max-writes-per-second); retry after 1 s", null);
+      return null;
+    }
+    Filter grants = access.writeFilter(c);
+    return grants.isAll() ? Write.ANY_DOCUMENT : grants::matches;
   }
 
   // --- request checks: each answers the error itself and returns null when the request is refused
@@ -304,6 +354,7 @@ public final class RestApi {
       case ALREADY_EXISTS, PRECONDITION_FAILED, TEST_FAILED, PATCH_CONFLICT -> 409;
       case INVALID_PATCH, ID_MISMATCH, NOT_AN_OBJECT -> 400;
       case SCHEMA_VIOLATION -> 422;
+      case FORBIDDEN -> 403;
     };
   }
 }

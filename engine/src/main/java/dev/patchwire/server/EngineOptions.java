@@ -1,7 +1,11 @@
 package dev.patchwire.server;
 
 import dev.patchwire.http.AccessPolicy;
+import dev.patchwire.auth.Auth;
 import dev.patchwire.http.Origins;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,6 +81,18 @@ public final class EngineOptions {
   private long idleTimeoutMillis = DEFAULT_IDLE_TIMEOUT_MILLIS;
   /** Extra collections: name to schema file, or to null for "any JSON object". */
   private final Map<String, Path> collections = new LinkedHashMap<>();
+  /** The HS256 secret, or null. */
+  private String jwtSecret;
+  /** A PEM public key file (RS256 or ES256), or null. */
+  private Path jwtPublicKey;
+  private String jwtIssuer;
+  private String jwtAudience;
+  /** 0: no limit. */
+  private int maxWritesPerSecond;
+  private boolean printDemoToken;
+
+  /** The environment variable that may hold the HS256 secret (kept out of {@code ps}). */
+  public static final String JWT_SECRET_ENV = "PATCHWIRE_JWT_SECRET";
 
   public EngineOptions() {
   }
@@ -108,6 +124,12 @@ public final class EngineOptions {
     bodyTimeoutMillis = other.bodyTimeoutMillis;
     idleTimeoutMillis = other.idleTimeoutMillis;
     collections.putAll(other.collections);
+    jwtSecret = other.jwtSecret;
+    jwtPublicKey = other.jwtPublicKey;
+    jwtIssuer = other.jwtIssuer;
+    jwtAudience = other.jwtAudience;
+    maxWritesPerSecond = other.maxWritesPerSecond;
+    printDemoToken = other.printDemoToken;
   }
 
   public static final String USAGE = String.join("\n",
@@ -143,13 +165,45 @@ public final class EngineOptions {
       "  --body-timeout MS              time for a write's body to arrive, from its head; then 408 (default 30000)",
       "  --idle-timeout MS              how long a keep-alive connection may wait between requests (default 60000);",
       "                                 streams are never idle",
+      "  --jwt-secret SECRET            require a JWT (HS256, this secret of 32+ bytes) on every API call and stream;",
+      "                                 also read from the environment variable PATCHWIRE_JWT_SECRET (default: off,",
+      "                                 anyone who can reach the port can read and write)",
+      "  --jwt-public-key FILE.pem      require a JWT signed by this PEM public key's private key (RS256 or ES256)",
+      "  --jwt-issuer ISS               with a key: tokens must carry iss = ISS",
+      "  --jwt-audience AUD             with a key: tokens must carry AUD in aud",
+      "  --max-writes-per-second N      with a key: writes per second per token subject before 429 (default: off)",
+      "  --print-demo-token             with --jwt-secret: print a 24-hour token for the kanban board at start-up",
       "  --no-kanban                    do not create the kanban collections projects and tasks",
       "  --no-seed                      do not seed an empty database with the demo project",
       "  --help                         print this and exit",
-      "Sizes take a plain number of bytes or a suffix: 64k, 16m, 1g.");
+      "Sizes take a plain number of bytes or a suffix: 64k, 16m, 1g.",
+      "",
+      "usage: java -jar patchwire.jar token --secret SECRET [--sub ID] [--read GRANT]... [--write GRANT]...",
+      "                                      [--admin] [--ttl 1h] [--iss ISS] [--aud AUD]",
+      "  mints an HS256 token for an engine started with --jwt-secret (see docs/protocol.md, Auth);",
+      "  GRANT is COLLECTION or COLLECTION:FIELD=VALUE[,FIELD=VALUE], COLLECTION * for every one.",
+      "usage: java -jar patchwire.jar record|replay ...   (stream tools, see docs/testing.md)");
 
   /** Parses command-line flags; throws IllegalArgumentException with a readable message. */
   public static EngineOptions fromArgs(String... args) {
+    return fromArgs(Map.of(), args);
+  }
+
+  /**
+   * Parses command-line flags with the process environment, which may hold the JWT secret
+   * ({@link #JWT_SECRET_ENV}; a flag wins); checks that the auth flags fit together.
+   */
+  public static EngineOptions fromArgs(Map<String, String> env, String... args) {
+    EngineOptions o = parse(args);
+    String envSecret = env.get(JWT_SECRET_ENV);
+    if (o.jwtSecret == null && o.jwtPublicKey == null && envSecret != null && !envSecret.isEmpty()) {
+      o.setJwtSecret(envSecret);
+    }
+    o.checkAuthFlags();
+    return o;
+  }
+
+  private static EngineOptions parse(String... args) {
     EngineOptions o = new EngineOptions();
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
@@ -163,12 +217,14 @@ public final class EngineOptions {
         case "--no-kanban" -> o.setKanban(false);
         case "--no-seed" -> o.setSeedDemo(false);
         case "--ws-compression" -> o.setWsCompression(true);
+        case "--print-demo-token" -> o.setPrintDemoToken(true);
         case "--host", "--port", "--data", "--history-bytes", "--max-body-bytes",
             "--subscriber-buffer-bytes", "--ping-interval", "--sse-ping-interval",
             "--max-subscribers", "--log-retention", "--log-compact-interval", "--flush-interval",
             "--cors-origin", "--allowed-hosts", "--max-write-bytes-in-flight", "--max-queued-writes",
             "--max-connections", "--max-connections-per-ip", "--header-timeout", "--body-timeout",
-            "--idle-timeout" -> {
+            "--idle-timeout", "--jwt-secret", "--jwt-public-key", "--jwt-issuer", "--jwt-audience",
+            "--max-writes-per-second" -> {
           if (value == null) {
             if (i + 1 >= args.length) {
               throw new IllegalArgumentException(flag + " needs a value");
@@ -219,6 +275,11 @@ public final class EngineOptions {
       case "--header-timeout" -> setHeaderTimeoutMillis(parseSize(flag, value));
       case "--body-timeout" -> setBodyTimeoutMillis(parseSize(flag, value));
       case "--idle-timeout" -> setIdleTimeoutMillis(parseSize(flag, value));
+      case "--jwt-secret" -> setJwtSecret(value);
+      case "--jwt-public-key" -> setJwtPublicKey(Path.of(value));
+      case "--jwt-issuer" -> setJwtIssuer(value);
+      case "--jwt-audience" -> setJwtAudience(value);
+      case "--max-writes-per-second" -> setMaxWritesPerSecond(parseInt(flag, value));
       default -> throw new IllegalStateException(flag);
     }
   }
@@ -333,6 +394,44 @@ public final class EngineOptions {
 
   /** Extra collections; a null value means no schema. */
   public Map<String, Path> collections() { return java.util.Collections.unmodifiableMap(collections); }
+
+  public String jwtSecret() { return jwtSecret; }
+  public Path jwtPublicKey() { return jwtPublicKey; }
+  public String jwtIssuer() { return jwtIssuer; }
+  public String jwtAudience() { return jwtAudience; }
+  public int maxWritesPerSecond() { return maxWritesPerSecond; }
+  public boolean printDemoToken() { return printDemoToken; }
+
+  /** True when a key is set: every API call and stream needs a token. */
+  public boolean authEnabled() { return jwtSecret != null || jwtPublicKey != null; }
+
+  /** What {@link Auth#create} needs; reads the public key file. */
+  public Auth.Settings authSettings() {
+    checkAuthFlags();
+    String pem = null;
+    if (jwtPublicKey != null) {
+      try {
+        pem = Files.readString(jwtPublicKey);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read --jwt-public-key " + jwtPublicKey, e);
+      }
+    }
+    return new Auth.Settings(jwtSecret, pem, jwtIssuer, jwtAudience, maxWritesPerSecond);
+  }
+
+  /** The auth flags that only make sense together; IllegalArgumentException otherwise. */
+  void checkAuthFlags() {
+    if (jwtSecret != null && jwtPublicKey != null) {
+      throw new IllegalArgumentException("give --jwt-secret or --jwt-public-key, not both");
+    }
+    if (!authEnabled() && (jwtIssuer != null || jwtAudience != null || maxWritesPerSecond > 0)) {
+      throw new IllegalArgumentException("--jwt-issuer, --jwt-audience and --max-writes-per-second need"
+          + " --jwt-secret or --jwt-public-key (they apply to tokens)");
+    }
+    if (printDemoToken && jwtSecret == null) {
+      throw new IllegalArgumentException("--print-demo-token needs --jwt-secret (the engine signs the token)");
+    }
+  }
 
   /** Names of the extra collections in the order they were added. */
   public List<String> collectionNames() { return new ArrayList<>(collections.keySet()); }
@@ -553,6 +652,56 @@ public final class EngineOptions {
   public EngineOptions setIdleTimeoutMillis(long millis) {
     this.idleTimeoutMillis = positive("idle timeout", millis);
     return this;
+  }
+
+  /** See {@code --jwt-secret}: HS256 with this secret, at least 32 bytes; null turns auth off. */
+  public EngineOptions setJwtSecret(String secret) {
+    if (secret != null && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < Auth.MIN_SECRET_BYTES) {
+      throw new IllegalArgumentException("--jwt-secret must be at least " + Auth.MIN_SECRET_BYTES
+          + " bytes (256 bits, RFC 7518 3.2); `openssl rand -hex 32` makes one");
+    }
+    this.jwtSecret = secret;
+    return this;
+  }
+
+  /** See {@code --jwt-public-key}: a PEM file holding an RSA or EC public key; null for none. */
+  public EngineOptions setJwtPublicKey(Path pem) {
+    if (pem != null && !Files.isReadable(pem)) {
+      throw new IllegalArgumentException("--jwt-public-key: cannot read " + pem);
+    }
+    this.jwtPublicKey = pem;
+    return this;
+  }
+
+  public EngineOptions setJwtIssuer(String issuer) {
+    this.jwtIssuer = nonBlank("--jwt-issuer", issuer);
+    return this;
+  }
+
+  public EngineOptions setJwtAudience(String audience) {
+    this.jwtAudience = nonBlank("--jwt-audience", audience);
+    return this;
+  }
+
+  /** See {@code --max-writes-per-second}; 0 for no limit. */
+  public EngineOptions setMaxWritesPerSecond(int n) {
+    if (n < 0) {
+      throw new IllegalArgumentException("--max-writes-per-second must be 0 (off) or more, got " + n);
+    }
+    this.maxWritesPerSecond = n;
+    return this;
+  }
+
+  public EngineOptions setPrintDemoToken(boolean print) {
+    this.printDemoToken = print;
+    return this;
+  }
+
+  private static String nonBlank(String flag, String v) {
+    if (v != null && v.isBlank()) {
+      throw new IllegalArgumentException(flag + " must not be empty");
+    }
+    return v;
   }
 
   public EngineOptions setKanban(boolean kanban) {

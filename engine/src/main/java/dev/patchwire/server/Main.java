@@ -25,13 +25,17 @@ public final class Main {
       System.exit(dev.patchwire.tools.StreamTool.run(args));
       return;
     }
+    if (args.length > 0 && args[0].equals("token")) {
+      System.exit(dev.patchwire.auth.TokenCommand.run(args, System.getenv(), System.out, System.err));
+      return;
+    }
     EngineOptions options;
     try {
       if (java.util.Arrays.asList(args).contains("--help")) {
         System.out.println(EngineOptions.USAGE);
         return;
       }
-      options = EngineOptions.fromArgs(args);
+      options = EngineOptions.fromArgs(System.getenv(), args);
     } catch (IllegalArgumentException e) {
       System.err.println("patchwire: " + e.getMessage());
       System.err.println(EngineOptions.USAGE);
@@ -62,7 +66,14 @@ public final class Main {
       new Thread(() -> System.exit(70), "patchwire-fatal-exit").start();
     });
     System.out.println("patchwire listening on http://" + options.host() + ":" + server.port()
-        + " (data " + options.dataDir().toAbsolutePath() + ", epoch " + server.epoch() + ")");
+        + " (data " + options.dataDir().toAbsolutePath() + ", epoch " + server.epoch() + "); "
+        + server.auth().describe());
+    if (options.printDemoToken()) {
+      String token = dev.patchwire.auth.TokenCommand.mint(options.jwtSecret(),
+          dev.patchwire.auth.TokenCommand.demoClaims(), 24 * 3600);
+      System.out.println("patchwire demo token (24 h, the demo project): " + token);
+      System.out.println("  board: http://" + options.host() + ":" + server.port() + "/?token=" + token);
+    }
     System.out.flush();
 
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -1,6 +1,7 @@
 package dev.patchwire.server;
 
 import dev.patchwire.http.EngineHealth;
+import dev.patchwire.auth.Auth;
 import dev.patchwire.http.HttpVerticle;
 import dev.patchwire.http.WriteAdmission;
 import dev.patchwire.kanban.Kanban;
@@ -39,10 +40,12 @@ public final class PatchwireServer {
   private final String storeDeployment;
   private final int port;
   private final EngineHealth health;
+  private final Auth auth;
 
   private PatchwireServer(Vertx vertx, DocumentStore store, Streams streams, String storeDeployment,
-      List<String> deployments, int port, EngineHealth health) {
+      List<String> deployments, int port, EngineHealth health, Auth auth) {
     this.health = health;
+    this.auth = auth;
     this.vertx = vertx;
     this.store = store;
     this.streams = streams;
@@ -60,8 +63,10 @@ public final class PatchwireServer {
   public static Future<PatchwireServer> start(Vertx vertx, EngineOptions options,
       PrometheusMeterRegistry registry) {
     Map<String, CollectionSpec> specs;
+    Auth auth;
     try {
       specs = collections(options);
+      auth = Auth.create(vertx, options.authSettings());
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -83,11 +88,12 @@ public final class PatchwireServer {
       HttpVerticle.Shared shared = new HttpVerticle.Shared(store, streams,
           new ArrayList<>(specs.keySet()), registry, writeTimer,
           new WriteAdmission(options.maxWriteBytesInFlight()),
-          new HttpVerticle.Connections(options.maxConnections(), options.maxConnectionsPerIp()), health);
+          new HttpVerticle.Connections(options.maxConnections(), options.maxConnectionsPerIp()), health,
+          auth);
       return seeded
           .compose(v -> deployHttp(vertx, options, shared))
           .map(http -> new PatchwireServer(vertx, store, streams, storeId, http.ids, http.port,
-              health))
+              health, auth))
           .recover(e -> vertx.undeploy(storeId).transform(x -> Future.failedFuture(e)));
     });
   }
@@ -145,6 +151,9 @@ public final class PatchwireServer {
   public String epoch() { return store.epoch(); }
 
   public Streams streams() { return streams; }
+
+  /** The engine's auth, off or on: its {@link Auth#describe} is part of the start-up line. */
+  public Auth auth() { return auth; }
 
   /** See {@link DocumentStore#onFatal}: the writer stopped, the process should restart. */
   public void onFatal(java.util.function.Consumer<Throwable> handler) {

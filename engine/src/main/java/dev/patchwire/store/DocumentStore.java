@@ -393,6 +393,10 @@ public final class DocumentStore extends VerticleBase {
   private Future<Done> apply(SqlConnection conn, CollectionSpec spec, String id, Write write,
       String beforeJson, long version, long seq) {
     ObjectNode before = beforeJson == null ? null : (ObjectNode) Json.parse(beforeJson);
+    // USING: an existing document must be inside the write grants before it is touched
+    if (before != null && !write.allowed().test(before)) {
+      throw forbidden(spec, id, "is outside this token's write grants");
+    }
     checkPrecondition(write.ifMatch(), before != null, version);
     ObjectNode after;
     if (write instanceof Write.Create c) {
@@ -417,6 +421,11 @@ public final class DocumentStore extends VerticleBase {
       if (!changed) {
         return Future.succeededFuture(new Done(
             new WriteResult(WriteResult.Outcome.UNCHANGED, before, seq - 1, version), null));
+      }
+      // WITH CHECK: what is written must be inside the write grants too
+      if (!write.allowed().test(after)) {
+        throw forbidden(spec, id, before == null ? "would be created outside this token's write grants"
+            : "would leave this token's write grants");
       }
       afterJson = Json.write(after);
       spec.validate(afterJson);
@@ -449,6 +458,11 @@ public final class DocumentStore extends VerticleBase {
     return docWrite
         .compose(r -> ChangeLog.insert(conn, change, finalAfterJson, finalOpsJson))
         .map(r -> new Done(result, change));
+  }
+
+  private static WriteRejected forbidden(CollectionSpec spec, String id, String why) {
+    return new WriteRejected(WriteRejected.Reason.FORBIDDEN, "the document '" + id + "' in "
+        + spec.name() + " " + why);
   }
 
   private static WriteRejected notFound(CollectionSpec spec, String id) {

@@ -16,7 +16,9 @@ public final class WriteRejected extends RuntimeException {
     PATCH_CONFLICT("patch_conflict"),
     ID_MISMATCH("id_mismatch"),
     NOT_AN_OBJECT("not_an_object"),
-    SCHEMA_VIOLATION("schema_violation");
+    SCHEMA_VIOLATION("schema_violation"),
+    /** Outside the token's write grants, before or after the write. */
+    FORBIDDEN("forbidden");
 
     private final String code;
 

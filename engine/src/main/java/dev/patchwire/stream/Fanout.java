@@ -142,7 +142,7 @@ public final class Fanout {
     try {
       for (int i = 0, n = subs.size(); i < n; i++) {
         Subscription s = subs.get(i);
-        Delivery d = Delivery.of(s.filter(), change);
+        Delivery d = Delivery.of(s.visible(), change);
         if (d == Delivery.NONE) {
           continue;
         }

@@ -2,6 +2,8 @@ package dev.patchwire.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A stream's {@code where=F:V}: documents whose top-level field {@code F} equals {@code V}.
@@ -9,20 +11,32 @@ import java.math.BigDecimal;
  * <p>A string field matches when its text equals {@code V}; a number when it equals {@code V}
  * read as a number (so {@code 1} matches {@code 1.0}); true, false and null when their JSON text
  * is {@code V}. A missing field, an object or an array never matches.
+ *
+ * <p>Filters also combine ({@link #and}, {@link #allOf}, {@link #anyOf}): under auth a stream
+ * matches the client's {@code where} AND the OR of its token's read grants, each grant an AND of
+ * such equalities. Without auth the combined filter is the client's own, so nothing costs more.
  */
 public final class Filter {
 
-  /** The whole collection. */
-  public static final Filter ALL = new Filter(null, null);
+  private enum Kind { ALL, NONE, EQUALS, AND, OR }
 
+  /** The whole collection. */
+  public static final Filter ALL = new Filter(Kind.ALL, null, null, List.of());
+  /** No document at all (an OR of no grants). */
+  public static final Filter NONE = new Filter(Kind.NONE, null, null, List.of());
+
+  private final Kind kind;
   private final String field;
   private final String value;
   private final BigDecimal number;
+  private final Filter[] parts;
 
-  private Filter(String field, String value) {
+  private Filter(Kind kind, String field, String value, List<Filter> parts) {
+    this.kind = kind;
     this.field = field;
     this.value = value;
-    this.number = field == null ? null : parseNumber(value);
+    this.number = kind == Kind.EQUALS ? parseNumber(value) : null;
+    this.parts = parts.toArray(new Filter[0]);
   }
 
   /** Parses {@code F:V}; null means no filter. Throws IllegalArgumentException when malformed. */
@@ -37,7 +51,54 @@ public final class Filter {
     if (colon == 0) {
       throw new IllegalArgumentException("where has an empty field name: '" + where + "'");
     }
-    return new Filter(where.substring(0, colon), where.substring(colon + 1));
+    return equalTo(where.substring(0, colon), where.substring(colon + 1));
+  }
+
+  /** Documents whose top-level {@code field} matches {@code value} exactly as {@code where=field:value}. */
+  public static Filter equalTo(String field, String value) {
+    if (field == null || field.isEmpty() || value == null) {
+      throw new IllegalArgumentException("a filter needs a field name and a value");
+    }
+    return new Filter(Kind.EQUALS, field, value, List.of());
+  }
+
+  /** Documents matching every one of {@code filters}; ALL when there are none. */
+  public static Filter allOf(List<Filter> filters) {
+    List<Filter> kept = new ArrayList<>();
+    for (Filter f : filters) {
+      if (f.kind == Kind.NONE) {
+        return NONE;
+      }
+      if (f.kind != Kind.ALL) {
+        kept.add(f);
+      }
+    }
+    return kept.isEmpty() ? ALL : kept.size() == 1 ? kept.get(0) : new Filter(Kind.AND, null, null, kept);
+  }
+
+  /** Documents matching at least one of {@code filters}; NONE when there are none. */
+  public static Filter anyOf(List<Filter> filters) {
+    List<Filter> kept = new ArrayList<>();
+    for (Filter f : filters) {
+      if (f.kind == Kind.ALL) {
+        return ALL;
+      }
+      if (f.kind != Kind.NONE) {
+        kept.add(f);
+      }
+    }
+    return kept.isEmpty() ? NONE : kept.size() == 1 ? kept.get(0) : new Filter(Kind.OR, null, null, kept);
+  }
+
+  /** Both {@code a} and {@code b}; {@code a} itself when {@code b} is ALL (auth off costs nothing). */
+  public static Filter and(Filter a, Filter b) {
+    if (b.kind == Kind.ALL) {
+      return a;
+    }
+    if (a.kind == Kind.ALL) {
+      return b;
+    }
+    return allOf(List.of(a, b));
   }
 
   private static BigDecimal parseNumber(String v) {
@@ -49,18 +110,43 @@ public final class Filter {
   }
 
   public boolean isAll() {
-    return field == null;
+    return kind == Kind.ALL;
   }
 
-  /** The filter as the client wrote it, or null for the whole collection. */
+  /**
+   * The filter as the client wrote it, or null for the whole collection; a combined one in the
+   * notation of {@link #toString}.
+   */
   public String where() {
-    return field == null ? null : field + ":" + value;
+    return kind == Kind.ALL ? null : toString();
   }
 
   public boolean matches(JsonNode doc) {
-    if (field == null) {
-      return true;
+    switch (kind) {
+      case ALL:
+        return true;
+      case NONE:
+        return false;
+      case AND:
+        for (Filter f : parts) {
+          if (!f.matches(doc)) {
+            return false;
+          }
+        }
+        return true;
+      case OR:
+        for (Filter f : parts) {
+          if (f.matches(doc)) {
+            return true;
+          }
+        }
+        return false;
+      default:
+        return equalityMatches(doc);
     }
+  }
+
+  private boolean equalityMatches(JsonNode doc) {
     JsonNode v = doc.get(field);
     if (v == null) {
       return false;
@@ -79,6 +165,17 @@ public final class Filter {
 
   @Override
   public String toString() {
-    return field == null ? "ALL" : where();
+    return switch (kind) {
+      case ALL -> "ALL";
+      case NONE -> "NONE";
+      case EQUALS -> field + ":" + value;
+      case AND, OR -> {
+        StringBuilder sb = new StringBuilder("(");
+        for (int i = 0; i < parts.length; i++) {
+          sb.append(i == 0 ? "" : kind == Kind.AND ? " AND " : " OR ").append(parts[i]);
+        }
+        yield sb.append(')').toString();
+      }
+    };
   }
 }

@@ -17,7 +17,8 @@ public interface FrameEncoder {
   /** The start or resync snapshot: {@code add} of {@code /collection} with {@code docsJson}. */
   Buffer snapshot(String epoch, long seq, String collection, String docsJson);
 
-  Buffer ready(String epoch, long seq, boolean resumed);
+  /** @param scope the hash of the token's read grants, or null without auth (then not sent) */
+  Buffer ready(String epoch, long seq, boolean resumed, String scope);
 
   Buffer resync(long dropped);
 

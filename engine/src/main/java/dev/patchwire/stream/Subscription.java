@@ -37,6 +37,9 @@ public final class Subscription {
   private final Fanout fanout;
   private final Streams streams;
   private final Context context;
+  /** The client's where AND the token's read grants: what this stream may send. */
+  private final Filter visible;
+  private long expiryTimer = -1;
 
   private State state = State.STARTING;
   private long lastSeq = -1;
@@ -58,6 +61,7 @@ public final class Subscription {
     this.fanout = fanout;
     this.streams = streams;
     this.context = fanout.context();
+    this.visible = request.visible();
     sink.drainHandler(this::onDrain);
     sink.closedHandler(this::stop);
   }
@@ -66,6 +70,8 @@ public final class Subscription {
   public StreamRequest request() { return request; }
   public String transport() { return sink.transport(); }
   public Filter filter() { return request.filter(); }
+  /** What the fan-out matches: {@link #filter()} AND the token's read grants. */
+  Filter visible() { return visible; }
   FrameEncoder encoder() { return sink.encoder(); }
   public long heldBytes() { return heldBytes; }
   public long peakHeldBytes() { return peakHeldBytes; }
@@ -79,6 +85,10 @@ public final class Subscription {
    */
   void start() {
     fanout.add(this);
+    if (request.expiresAtMillis() > 0) {
+      expiryTimer = context.owner().setTimer(
+          Math.max(1, request.expiresAtMillis() - System.currentTimeMillis()), t -> expire());
+    }
     Position since = request.since();
     if (since == null || !since.epoch().equals(streams.epoch())) {
       sendSnapshot(Start.FRESH);
@@ -126,13 +136,13 @@ public final class Subscription {
       if (!change.collection().equals(request.collection())) {
         continue;
       }
-      Delivery d = Delivery.of(request.filter(), change);
+      Delivery d = Delivery.of(visible, change);
       if (d != Delivery.NONE) {
         deliver(sink.encoder().live(streams.epoch(), change.seq(), d.ops(change)));
       }
     }
     lastSeq = headSeq;
-    sink.write(sink.encoder().ready(streams.epoch(), lastSeq, true));
+    sink.write(sink.encoder().ready(streams.epoch(), lastSeq, true, request.scope()));
     goLive();
   }
 
@@ -182,10 +192,10 @@ public final class Subscription {
       }
       Snapshot snap = ar.result();
       sink.write(sink.encoder().snapshot(streams.epoch(), snap.seq(), request.collection(),
-          SnapshotJson.docs(snap, request.filter())));
+          SnapshotJson.docs(snap, visible)));
       lastSeq = snap.seq();
       if (start == Start.FRESH) {
-        sink.write(sink.encoder().ready(streams.epoch(), lastSeq, false));
+        sink.write(sink.encoder().ready(streams.epoch(), lastSeq, false, request.scope()));
       }
       goLive();
     }));
@@ -294,6 +304,21 @@ public final class Subscription {
     sendSnapshot(Start.RESYNC);
   }
 
+  /**
+   * The token's {@code exp} has come: the stream ends with {@code token_expired} (WebSocket 4401,
+   * SSE the end of the response). The client reconnects with a fresh token, {@code since} and
+   * {@code scope}, and misses nothing.
+   */
+  private void expire() {
+    expiryTimer = -1;
+    if (state == State.CLOSED) {
+      return;
+    }
+    sink.write(sink.encoder().error("token_expired",
+        "the stream's token has expired; reconnect with a fresh token, since and scope"));
+    close((short) 4401, "token_expired");
+  }
+
   /** Closes the stream with {@code code} and leaves the fan-out. Idempotent. */
   void close(short code, String reason) {
     if (state == State.CLOSED) {
@@ -309,6 +334,10 @@ public final class Subscription {
       return;
     }
     state = State.CLOSED;
+    if (expiryTimer >= 0) {
+      context.owner().cancelTimer(expiryTimer);
+      expiryTimer = -1;
+    }
     pending.clear();
     outbox.clear();
     heldBytes = 0;

@@ -30,9 +30,9 @@ public final class SseFrames implements FrameEncoder {
   }
 
   @Override
-  public Buffer ready(String epoch, long seq, boolean resumed) {
+  public Buffer ready(String epoch, long seq, boolean resumed, String scope) {
     return Buffer.buffer("id: " + epoch + ":" + seq + "\nevent: ready\ndata: "
-        + WsFrames.readyJson(epoch, seq, resumed) + "\n\n");
+        + WsFrames.readyJson(epoch, seq, resumed, scope) + "\n\n");
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.patchwire.transport;
 
+import dev.patchwire.http.AuthHandler;
 import dev.patchwire.http.HttpErrors;
 import dev.patchwire.stream.Fanout;
 import dev.patchwire.stream.FrameEncoder;
@@ -40,7 +41,7 @@ public final class SseTransport {
 
   public void handle(RoutingContext ctx) {
     StreamOpening opening = StreamOpening.read(ctx.pathParam("c"), ctx.queryParams(), streams,
-        ctx.request().getHeader("Last-Event-ID"));
+        ctx.request().getHeader("Last-Event-ID"), AuthHandler.access(ctx));
     if (opening.refusal != null) {
       StreamOpening.Refusal r = opening.refusal;
       HttpErrors.send(ctx, r.httpStatus(), r.code(), r.message(), null);

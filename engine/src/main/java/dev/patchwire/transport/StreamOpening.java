@@ -1,5 +1,7 @@
 package dev.patchwire.transport;
 
+import dev.patchwire.auth.Access;
+import dev.patchwire.auth.AuthFailure;
 import dev.patchwire.http.Origins;
 import dev.patchwire.msg.Position;
 import dev.patchwire.stream.Filter;
@@ -27,10 +29,16 @@ final class StreamOpening {
 
   /**
    * @param lastEventId SSE's Last-Event-ID header, which wins over {@code since}; null for WebSocket
+   * @param access what the request's token may read ({@link Access#OPEN} without auth)
    */
-  static StreamOpening read(String collection, MultiMap query, Streams streams, String lastEventId) {
+  static StreamOpening read(String collection, MultiMap query, Streams streams, String lastEventId,
+      Access access) {
     if (!streams.hasCollection(collection)) {
       return refused(404, 4404, "unknown_collection", "no collection named '" + collection + "'");
+    }
+    if (!access.canRead(collection)) {
+      return refused(403, 4403, "forbidden", "this token has no read grant for the collection '"
+          + collection + "'");
     }
     Filter filter;
     try {
@@ -45,10 +53,28 @@ final class StreamOpening {
     String since = lastEventId != null ? lastEventId : query.get("since");
     // A since that cannot be parsed is not an error: the client gets a snapshot.
     Position position = Position.parse(since);
+    // A position read under other grants may have skipped documents that are now in scope:
+    // resume only under the same grants (the Ready's scope), else start with a snapshot.
+    if (!access.isOpen() && !access.scope().equals(query.get("scope"))) {
+      position = null;
+    }
     if (!streams.admit()) {
       return refused(429, 4429, "too_many_subscribers", "the server has too many open streams; retry later");
     }
-    return new StreamOpening(new StreamRequest(collection, filter, position, "close".equals(lag)), null);
+    StreamRequest request = access.isOpen()
+        ? new StreamRequest(collection, filter, position, "close".equals(lag))
+        : new StreamRequest(collection, filter, position, "close".equals(lag),
+            access.readFilter(collection), access.scope(), access.expiresAtMillis());
+    return new StreamOpening(request, null);
+  }
+
+  static StreamOpening badRequest(String message) {
+    return refused(400, 4400, "bad_request", message);
+  }
+
+  /** A stream whose token was refused: 401 / 4401 (or 403 / 4403). */
+  static StreamOpening unauthorized(AuthFailure failure) {
+    return refused(failure.status(), failure.closeCode(), failure.code(), failure.getMessage());
   }
 
   /**

@@ -1,5 +1,7 @@
 package dev.patchwire.transport;
 
+import dev.patchwire.auth.Auth;
+import dev.patchwire.auth.AuthFailure;
 import dev.patchwire.http.HttpErrors;
 import dev.patchwire.http.Origins;
 import dev.patchwire.stream.Fanout;
@@ -39,18 +41,20 @@ public final class WebSocketTransport {
   private final Streams streams;
   private final Fanout fanout;
   private final Origins origins;
+  private final Auth auth;
   private final Set<ServerWebSocket> sockets = new HashSet<>();
 
   /**
    * One per event loop; pings its own sockets every {@code pingIntervalMillis}; {@code origins}
-   * says which pages may open streams.
+   * says which pages may open streams; {@code auth} checks the token after that.
    */
   public WebSocketTransport(Vertx vertx, Streams streams, Fanout fanout, long pingIntervalMillis,
-      Origins origins) {
+      Origins origins, Auth auth) {
     this.vertx = vertx;
     this.streams = streams;
     this.fanout = fanout;
     this.origins = origins;
+    this.auth = auth;
     vertx.setPeriodic(pingIntervalMillis, id -> {
       for (ServerWebSocket ws : sockets) {
         if (!ws.writeQueueFull()) {
@@ -69,9 +73,26 @@ public final class WebSocketTransport {
    * below Vert.x (see {@link WsSink}).
    */
   public void handle(HttpServerRequest request, String collection) {
-    StreamOpening opening = origins.admits(request)
-        ? StreamOpening.read(collection, request.params(), streams, null)
-        : StreamOpening.originNotAllowed(request.getHeader("Origin"));
+    if (!origins.admits(request)) {
+      upgrade(request, StreamOpening.originNotAllowed(request.getHeader("Origin")));
+      return;
+    }
+    // The origin check comes first, the token after it. vertx-auth-jwt verifies synchronously,
+    // so the upgrade still happens in the request's own handler.
+    String token;
+    try {
+      token = auth.enabled() ? Auth.token(request) : null;
+    } catch (IllegalArgumentException e) {
+      upgrade(request, StreamOpening.badRequest("the query string is not valid percent-encoding"));
+      return;
+    }
+    auth.authenticate(token).onComplete(ar -> upgrade(request, ar.succeeded()
+        ? StreamOpening.read(collection, request.params(), streams, null, ar.result())
+        : StreamOpening.unauthorized(ar.cause() instanceof AuthFailure f ? f
+            : AuthFailure.unauthorized("the token could not be checked"))));
+  }
+
+  private void upgrade(HttpServerRequest request, StreamOpening opening) {
     request.toWebSocket().onComplete(ar -> {
       if (ar.failed()) {
         if (opening.refusal == null) {

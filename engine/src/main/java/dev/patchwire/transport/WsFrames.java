@@ -29,13 +29,13 @@ public final class WsFrames implements FrameEncoder {
   }
 
   @Override
-  public Buffer ready(String epoch, long seq, boolean resumed) {
-    return Buffer.buffer(readyJson(epoch, seq, resumed));
+  public Buffer ready(String epoch, long seq, boolean resumed, String scope) {
+    return Buffer.buffer(readyJson(epoch, seq, resumed, scope));
   }
 
-  static String readyJson(String epoch, long seq, boolean resumed) {
+  static String readyJson(String epoch, long seq, boolean resumed, String scope) {
     return "{\"Ready\":true,\"epoch\":" + Json.quote(epoch) + ",\"seq\":" + seq + ",\"resumed\":"
-        + resumed + "}";
+        + resumed + (scope == null ? "" : ",\"scope\":" + Json.quote(scope)) + "}";
   }
 
   @Override

@@ -28,9 +28,17 @@ public final class Rest {
 
   private final String baseUrl;
   private final HttpClient http;
+  /** Sent as {@code Authorization: Bearer} on every request, or null. */
+  private final String bearer;
 
   public Rest(String baseUrl) {
+    this(baseUrl, null);
+  }
+
+  /** A client that sends {@code Authorization: Bearer token} (null: no header). */
+  public Rest(String baseUrl, String token) {
     this.baseUrl = baseUrl;
+    this.bearer = token;
     this.http = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(10))
@@ -127,6 +135,9 @@ public final class Rest {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(TIMEOUT);
     if (contentType != null) {
       b.header("Content-Type", contentType);
+    }
+    if (bearer != null) {
+      b.header("Authorization", "Bearer " + bearer);
     }
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
         : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));

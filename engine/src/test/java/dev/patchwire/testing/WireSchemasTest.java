@@ -40,6 +40,8 @@ class WireSchemasTest {
             + "\"seq\":0,\"epoch\":\"0b7e9c1e\",\"snapshot\":true}"),
         Arguments.of("Ready after a snapshot", "{\"Ready\":true,\"epoch\":\"E\",\"seq\":7,\"resumed\":false}"),
         Arguments.of("Ready after a replay", "{\"Ready\":true,\"epoch\":\"E\",\"seq\":9,\"resumed\":true}"),
+        Arguments.of("Ready with the scope of an auth engine",
+            "{\"Ready\":true,\"epoch\":\"E\",\"seq\":9,\"resumed\":true,\"scope\":\"0123456789abcdef\"}"),
         Arguments.of("live add of a document", "{\"JsonPatch\":[{\"op\":\"add\",\"path\":\"/c/d2\",\"value\":{\"id\":\"d2\"}}],\"seq\":8}"),
         Arguments.of("live remove of a document", "{\"JsonPatch\":[{\"op\":\"remove\",\"path\":\"/c/d2\"}],\"seq\":9}"),
         Arguments.of("live patch of every op", "{\"JsonPatch\":["
@@ -112,6 +114,8 @@ class WireSchemasTest {
         Arguments.of("Ready without epoch", "{\"Ready\":true,\"seq\":1,\"resumed\":false}"),
         Arguments.of("Ready without resumed", "{\"Ready\":true,\"epoch\":\"E\",\"seq\":1}"),
         Arguments.of("Ready with resumed as a string", "{\"Ready\":true,\"epoch\":\"E\",\"seq\":1,\"resumed\":\"false\"}"),
+        Arguments.of("Ready with a scope that is no 16-digit hex hash",
+            "{\"Ready\":true,\"epoch\":\"E\",\"seq\":1,\"resumed\":false,\"scope\":\"token\"}"),
         Arguments.of("Ready with an extra key", "{\"Ready\":true,\"epoch\":\"E\",\"seq\":1,\"resumed\":false,\"snapshot\":true}"),
         Arguments.of("Resync with another reason", "{\"Resync\":{\"reason\":\"bored\",\"dropped\":1}}"),
         Arguments.of("Resync without dropped", "{\"Resync\":{\"reason\":\"lagged\"}}"),
