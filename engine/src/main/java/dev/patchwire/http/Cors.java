@@ -27,7 +27,8 @@ final class Cors implements Handler<RoutingContext> {
 
   static final List<HttpMethod> METHODS =
       List.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE);
-  static final List<String> REQUEST_HEADERS = List.of("Content-Type", "If-Match", "Last-Event-ID");
+  // Authorization: a page sends its token as a Bearer header (not a CORS credential: no cookies)
+  static final List<String> REQUEST_HEADERS = List.of("Content-Type", "If-Match", "Last-Event-ID", "Authorization");
   static final List<String> EXPOSED_HEADERS = List.of(RestApi.SEQ_HEADER, "ETag");
   static final int MAX_AGE_SECONDS = 600;
 

@@ -100,7 +100,7 @@ class CorsTest {
     assertEquals(204, r.status(), r.body());
     assertAllows(r, APP);
     assertEquals(Set.of("get", "post", "put", "patch", "delete"), list(r, "Access-Control-Allow-Methods"));
-    assertEquals(Set.of("content-type", "if-match", "last-event-id"), list(r, "Access-Control-Allow-Headers"));
+    assertEquals(Set.of("content-type", "if-match", "last-event-id", "authorization"), list(r, "Access-Control-Allow-Headers"));
     assertEquals("600", r.header("Access-Control-Max-Age").orElse(null));
 
     // The second listed origin, as a browser writes it (no default port).
