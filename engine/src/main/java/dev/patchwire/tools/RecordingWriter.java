@@ -33,7 +33,8 @@ public final class RecordingWriter {
   public synchronized void header(StreamUrl url) {
     ObjectNode h = Json.object();
     h.put("version", Recording.VERSION);
-    h.put("url", url.uri().toString());
+    // a recording is shared and committed: never with the token it was recorded under
+    h.put("url", dev.patchwire.auth.Auth.redact(url.uri().toString()));
     h.put("transport", url.transport());
     h.put("collection", url.collection());
     if (url.where() != null) {

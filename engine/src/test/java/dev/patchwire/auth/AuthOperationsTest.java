@@ -80,6 +80,30 @@ class AuthOperationsTest {
   }
 
   @Test
+  @DisplayName("access_token is redacted from URLs the engine writes down; /api/stats never shows a stream's token")
+  void redaction() {
+    assertEquals("/api/collections/tasks/stream/ws?where=a:b&access_token=REDACTED&since=E:1",
+        Auth.redact("/api/collections/tasks/stream/ws?where=a:b&access_token=eyJ.x.y&since=E:1"));
+    assertEquals("ws://h/p?ACCESS_TOKEN=REDACTED", Auth.redact("ws://h/p?ACCESS_TOKEN=eyJ.x.y"));
+    assertEquals("/p?my_access_token=x", Auth.redact("/p?my_access_token=x"));
+    io.vertx.core.Vertx clients = io.vertx.core.Vertx.vertx();
+    try (TestServer server = TestServer.start(TestServer.defaults().setJwtSecret(Jwt.SECRET))) {
+      String token = Jwt.token("u", 600, "{\"read\":[{\"c\":\"items\"}]}");
+      try (var ws = dev.patchwire.testing.WsRecorder.connect(clients, server.port(),
+          "/api/collections/items/stream/ws?access_token=" + token)) {
+        ws.nextFrame();
+        ws.nextFrame();
+        String stats = new Rest(server.baseUrl(), Jwt.token("ops", 60, "{\"admin\":true}"))
+            .send("GET", "/api/stats", null, null).expect(200).body();
+        assertTrue(stats.contains("\"collection\":\"items\""), stats);
+        assertFalse(stats.contains(token) || stats.contains("access_token"), stats);
+      }
+    } finally {
+      clients.close();
+    }
+  }
+
+  @Test
   @DisplayName("the token subcommand refuses a short secret and a malformed grant, with its usage")
   void mintingErrors() {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
