@@ -59,7 +59,12 @@ public final class TokenCommand {
         pw.put("admin", true);
       }
       claims.put("pw", pw);
-      out.println(mint(secret, claims, ttlSeconds));
+      Vertx vertx = Vertx.vertx();
+      try {
+        out.println(mint(vertx, secret, claims, ttlSeconds));
+      } finally {
+        vertx.close();
+      }
       return 0;
     } catch (IllegalArgumentException e) {
       err.println("patchwire token: " + e.getMessage());
@@ -74,23 +79,18 @@ public final class TokenCommand {
    * An HS256 token of {@code claims} (a copy is signed: vertx-auth-jwt adds iat to what it is
    * given) that expires {@code ttlSeconds} from now.
    */
-  public static String mint(String secret, JsonObject claims, long ttlSeconds) {
+  public static String mint(Vertx vertx, String secret, JsonObject claims, long ttlSeconds) {
     if (secret.getBytes(StandardCharsets.UTF_8).length < Auth.MIN_SECRET_BYTES) {
       throw new IllegalArgumentException("the secret must be at least " + Auth.MIN_SECRET_BYTES + " bytes");
     }
     if (ttlSeconds <= 0) {
       throw new IllegalArgumentException("--ttl must be positive");
     }
-    Vertx vertx = Vertx.vertx();
-    try {
-      JWTAuth jwt = JWTAuth.create(vertx, new JWTAuthOptions()
-          .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret)));
-      JsonObject payload = claims.copy()
-          .put("exp", System.currentTimeMillis() / 1000 + ttlSeconds);
-      return jwt.generateToken(payload, new JWTOptions().setAlgorithm("HS256"));
-    } finally {
-      vertx.close();
-    }
+    JWTAuth jwt = JWTAuth.create(vertx, new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret)));
+    JsonObject payload = claims.copy()
+        .put("exp", System.currentTimeMillis() / 1000 + ttlSeconds);
+    return jwt.generateToken(payload, new JWTOptions().setAlgorithm("HS256"));
   }
 
   /** The claims of {@code --print-demo-token}: the kanban demo project, read and write. */

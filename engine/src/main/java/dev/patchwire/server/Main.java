@@ -69,7 +69,7 @@ public final class Main {
         + " (data " + options.dataDir().toAbsolutePath() + ", epoch " + server.epoch() + "); "
         + server.auth().describe());
     if (options.printDemoToken()) {
-      String token = dev.patchwire.auth.TokenCommand.mint(options.jwtSecret(),
+      String token = dev.patchwire.auth.TokenCommand.mint(vertx, options.jwtSecret(),
           dev.patchwire.auth.TokenCommand.demoClaims(), 24 * 3600);
       System.out.println("patchwire demo token (24 h, the demo project): " + token);
       System.out.println("  board: http://" + options.host() + ":" + server.port() + "/?token=" + token);
