@@ -86,8 +86,7 @@ public final class Subscription {
   void start() {
     fanout.add(this);
     if (request.expiresAtMillis() > 0) {
-      expiryTimer = context.owner().setTimer(
-          Math.max(1, request.expiresAtMillis() - System.currentTimeMillis()), t -> expire());
+      armExpiry();
     }
     Position since = request.since();
     if (since == null || !since.epoch().equals(streams.epoch())) {
@@ -314,9 +313,21 @@ public final class Subscription {
     if (state == State.CLOSED) {
       return;
     }
+    if (System.currentTimeMillis() < request.expiresAtMillis()) {
+      armExpiry();  // a far exp is waited for in steps
+      return;
+    }
     sink.write(sink.encoder().error("token_expired",
         "the stream's token has expired; reconnect with a fresh token, since and scope"));
     close((short) 4401, "token_expired");
+  }
+
+  /** Longest single wait for a token's exp: a timer far in the future would overflow in nanoseconds. */
+  private static final long MAX_EXPIRY_WAIT_MILLIS = 24L * 3600 * 1000;
+
+  private void armExpiry() {
+    long wait = request.expiresAtMillis() - System.currentTimeMillis();
+    expiryTimer = context.owner().setTimer(Math.max(1, Math.min(wait, MAX_EXPIRY_WAIT_MILLIS)), t -> expire());
   }
 
   /** Closes the stream with {@code code} and leaves the fan-out. Idempotent. */
