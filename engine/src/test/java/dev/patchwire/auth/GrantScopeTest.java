@@ -131,7 +131,11 @@ class GrantScopeTest {
   @DisplayName("a WebSocket and an SSE stream: snapshot and live frames inside the grants; leaving is remove, entering is add")
   void streams() {
     String token = Jwt.token("u42", 600, P42_PW);
-    WsRecorder ws = ws(token, "");
+    // the WebSocket sends its token as a header (Node can), the SSE stream in the query (browsers)
+    WsRecorder ws = WsRecorder.connect(clients, new io.vertx.core.http.WebSocketConnectOptions()
+        .setHost("127.0.0.1").setPort(server.port()).setURI("/api/collections/tasks/stream/ws")
+        .addHeader("Authorization", "Bearer " + token));
+    open.add(ws);
     SseRecorder sse = sse(token, "", null);
     WsRecorder.Frame snap = ws.nextFrame(WAIT);
     assertEquals(Set.of("t1", "t3"), ids(snap.patch().get(0).path("value")));

@@ -100,6 +100,51 @@ class EngineOptionsTest {
     assertRefused("cannot be combined", "--cors-origin", "*,http://a.example");
   }
 
+  private static final String SECRET = "0123456789abcdef0123456789abcdef";
+
+  @Test
+  @DisplayName("auth flags: off by default; a secret from the flag or PATCHWIRE_JWT_SECRET; copied; checked together")
+  void authFlags() throws Exception {
+    assertFalse(EngineOptions.fromArgs().authEnabled(), "auth is off by default");
+    EngineOptions o = EngineOptions.fromArgs("--jwt-secret", SECRET, "--jwt-issuer=https://iss", "--jwt-audience",
+        "pw", "--max-writes-per-second", "5", "--print-demo-token");
+    assertTrue(o.authEnabled());
+    assertEquals(SECRET, o.jwtSecret());
+    assertEquals("https://iss", o.jwtIssuer());
+    assertEquals("pw", o.jwtAudience());
+    assertEquals(5, o.maxWritesPerSecond());
+    assertTrue(o.printDemoToken());
+    EngineOptions copy = new EngineOptions(o);
+    assertEquals(SECRET, copy.jwtSecret());
+    assertEquals("https://iss", copy.jwtIssuer());
+    assertEquals("pw", copy.jwtAudience());
+    assertEquals(5, copy.maxWritesPerSecond());
+    assertTrue(copy.printDemoToken());
+
+    java.util.Map<String, String> env = java.util.Map.of(EngineOptions.JWT_SECRET_ENV, SECRET + "-env");
+    assertEquals(SECRET + "-env", EngineOptions.fromArgs(env).jwtSecret(), "the environment gives the secret");
+    assertEquals(SECRET, EngineOptions.fromArgs(env, "--jwt-secret", SECRET).jwtSecret(), "a flag wins");
+    assertEquals(5, EngineOptions.fromArgs(env, "--max-writes-per-second", "5").maxWritesPerSecond());
+
+    Path pem = java.nio.file.Files.createTempFile("pw", ".pem");
+    try {
+      assertEquals(pem, EngineOptions.fromArgs("--jwt-public-key", pem.toString()).jwtPublicKey());
+      assertEquals(pem, new EngineOptions(EngineOptions.fromArgs("--jwt-public-key", pem.toString())).jwtPublicKey());
+      assertRefused("not both", "--jwt-secret", SECRET, "--jwt-public-key", pem.toString());
+      assertNull(EngineOptions.fromArgs(env, "--jwt-public-key", pem.toString()).jwtSecret(),
+          "a public key flag keeps the environment's secret out");
+    } finally {
+      java.nio.file.Files.delete(pem);
+    }
+    assertRefused("at least 32 bytes", "--jwt-secret", "short");
+    assertRefused("cannot read", "--jwt-public-key", "/nonexistent/key.pem");
+    assertRefused("need --jwt-secret or --jwt-public-key", "--max-writes-per-second", "5");
+    assertRefused("need --jwt-secret or --jwt-public-key", "--jwt-issuer", "x");
+    assertRefused("--print-demo-token needs --jwt-secret", "--print-demo-token");
+    assertRefused("0 (off) or more", "--jwt-secret", SECRET, "--max-writes-per-second", "-1");
+    assertTrue(EngineOptions.USAGE.contains("--jwt-secret") && EngineOptions.USAGE.contains("patchwire.jar token"));
+  }
+
   private static void assertRefused(String messagePart, String... args) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EngineOptions.fromArgs(args));
     assertTrue(e.getMessage().contains(messagePart), "message for " + List.of(args) + ": " + e.getMessage());
