@@ -256,4 +256,29 @@ class BadTokenCorpusTest {
       Files.deleteIfExists(file);
     }
   }
+
+  @Test
+  @DisplayName("against an EC --jwt-public-key: ES256 of the key passes; RS256, another EC key or HS256 keyed with the PEM is 401")
+  void ecPublicKey() throws Exception {
+    KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
+    gen.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+    KeyPair key = gen.generateKeyPair();
+    KeyPair other = gen.generateKeyPair();
+    KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+    rsa.initialize(2048);
+    String pem = Jwt.pem(key.getPublic());
+    Path file = Files.createTempFile("patchwire-ec", ".pem");
+    Files.writeString(file, pem);
+    try (TestServer ec = TestServer.start(TestServer.defaults().setJwtPublicKey(file))) {
+      String claims = Jwt.claims("u7", 600, ALL);
+      new Rest(ec.baseUrl(), Jwt.es256(key.getPrivate(), claims)).list("items").expect(200);
+      for (String bad : List.of(Jwt.es256(other.getPrivate(), claims), Jwt.rs256(rsa.generateKeyPair().getPrivate(), claims),
+          Jwt.hs256(pem, claims))) {
+        Rest.Response r = new Rest(ec.baseUrl(), bad).list("items");
+        assertEquals(401, r.status(), r.body());
+      }
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
 }

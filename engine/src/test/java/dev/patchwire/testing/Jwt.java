@@ -66,6 +66,26 @@ public final class Jwt {
     }
   }
 
+  /** An ES256 token signed with the P-256 {@code key} (JWS wants R||S, not DER). */
+  public static String es256(PrivateKey key, String payloadJson) {
+    String input = b64("{\"alg\":\"ES256\",\"typ\":\"JWT\"}") + "." + b64(payloadJson);
+    try {
+      Signature s = Signature.getInstance("SHA256withECDSAinP1363Format");
+      s.initSign(key);
+      s.update(input.getBytes(StandardCharsets.US_ASCII));
+      return input + "." + b64(s.sign());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A public key as PEM ({@code -----BEGIN PUBLIC KEY-----}). */
+  public static String pem(java.security.PublicKey key) {
+    return "-----BEGIN PUBLIC KEY-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getEncoded())
+        + "\n-----END PUBLIC KEY-----\n";
+  }
+
   /** {@code {"sub":sub,"exp":now+ttl,"pw":pwJson}}. */
   public static String claims(String sub, long ttlSeconds, String pwJson) {
     return "{" + (sub == null ? "" : "\"sub\":\"" + sub + "\",") + "\"exp\":" + now(ttlSeconds)
