@@ -1,6 +1,5 @@
 package dev.patchwire.http;
 
-import dev.patchwire.store.DocumentStore;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,11 +17,21 @@ public final class EngineHealth {
 
   /** How long an event loop may miss its probe before it counts as blocked. */
   public static final long BLOCKED_MILLIS = 5_000;
-  private static final long PROBE_MILLIS = 500;
+  static final long PROBE_MILLIS = 500;
 
+  private final long blockedMillis;
   private volatile String outOfMemory;
   /** Per event loop: when its probe last ran (System.nanoTime). */
   private final List<AtomicLong> loopTicks = new CopyOnWriteArrayList<>();
+
+  public EngineHealth() {
+    this(BLOCKED_MILLIS);
+  }
+
+  /** With another threshold for a blocked loop (tests). */
+  EngineHealth(long blockedMillis) {
+    this.blockedMillis = blockedMillis;
+  }
 
   /** Records {@code failure} if it is, or was caused by, running out of memory. */
   public void failed(Throwable failure) {
@@ -44,12 +53,12 @@ public final class EngineHealth {
     return vertx.setPeriodic(PROBE_MILLIS, id -> tick.set(System.nanoTime()));
   }
 
-  /** Event loops whose probe is late by more than {@link #BLOCKED_MILLIS}. */
+  /** Event loops whose probe is late by more than the threshold ({@link #BLOCKED_MILLIS}). */
   int blockedLoops() {
     long now = System.nanoTime();
     int blocked = 0;
     for (AtomicLong tick : loopTicks) {
-      if (now - tick.get() > (BLOCKED_MILLIS + PROBE_MILLIS) * 1_000_000L) {
+      if (now - tick.get() > (blockedMillis + PROBE_MILLIS) * 1_000_000L) {
         blocked++;
       }
     }
@@ -60,12 +69,12 @@ public final class EngineHealth {
    * Why the engine cannot serve, as stable codes ({@code out_of_memory}, {@code writer_stopped},
    * {@code event_loop_blocked}); empty when it can.
    */
-  List<String> problems(DocumentStore store) {
+  List<String> problems(boolean writerUp) {
     List<String> problems = new ArrayList<>();
     if (outOfMemory != null) {
       problems.add("out_of_memory");
     }
-    if (!store.writable()) {
+    if (!writerUp) {
       problems.add("writer_stopped");
     }
     if (blockedLoops() > 0) {

@@ -207,7 +207,7 @@ public final class HttpVerticle extends VerticleBase {
       if (ar.failed()) {
         shared.health().failed(ar.cause());
       }
-      List<String> problems = new java.util.ArrayList<>(shared.health().problems(store));
+      List<String> problems = new java.util.ArrayList<>(shared.health().problems(store.writable()));
       if (ar.failed() && store.writable()) {
         problems.add("database_down");
       }

@@ -60,14 +60,17 @@ class ServerMemoryTest {
   }
 
   @Test
-  @DisplayName("40 concurrent writers of 1 MiB documents: no OOM, clean 503s with Retry-After, every ack durable after kill -9")
+  @DisplayName("80 concurrent writers of 1 MiB documents: no OOM, clean 503s with Retry-After, every ack durable after kill -9")
   void concurrentLargeWriters() throws Exception {
-    server = ProcessServer.start(dir, "--no-kanban", "--collection", "blobs");
-    String base = server.baseUrl();
+    // -Dmemtest.budget=1g shows the engine without its write budget: it runs out of memory in
+    // H2's COMMIT within seconds, and every write after gets 503 unavailable.
+    String budget = System.getProperty("memtest.budget");
+    server = budget == null ? ProcessServer.start(dir, "--no-kanban", "--collection", "blobs")
+        : ProcessServer.start(dir, "--no-kanban", "--collection", "blobs", "--max-write-bytes-in-flight", budget);
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(10)).build();
-    int writers = 40;
-    int perWriter = 3;
+    int writers = 80;
+    int perWriter = 1;
     Map<String, Integer> acked = new ConcurrentHashMap<>();
     AtomicInteger refusals = new AtomicInteger();
     List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -81,35 +84,38 @@ class ServerMemoryTest {
         for (int i = 0; i < perWriter; i++) {
           String id = "w" + writer + "-" + i;
           String body = "{\"n\":" + i + ",\"blob\":\"" + new String(filler) + "\"}";
-          for (int attempt = 0; attempt < 200; attempt++) {
-            HttpResponse<String> r;
-            try {
-              r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/collections/blobs/docs/" + id))
-                  .header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
-                  .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-            } catch (java.io.IOException e) {
-              // A refused write's connection is closed; the JDK may see that as a reset: retry.
+          byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+          for (int attempt = 0; attempt < 400; attempt++) {
+            Answer r;
+            // Expect: 100-continue, as a careful uploader sends it: a refusal comes before the body.
+            try (RawHttp c = RawHttp.open(server.port())) {
+              c.socket.setSoTimeout(60_000);
+              c.send("PUT /api/collections/blobs/docs/" + id + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  + "Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: "
+                  + bytes.length + "\r\n\r\n");
+              r = c.readAnswer();
+              if (r.status() == 100) {
+                c.send(bytes);
+                r = c.readAnswer();
+              }
+            } catch (AssertionError | java.io.IOException e) {
               if (!server.process().isAlive()) {
                 problems.add(id + ": the engine died: " + e);
                 return;
               }
-              sleep(50);
-              continue;
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
+              problems.add(id + ": no answer: " + e);
               return;
             }
-            if (r.statusCode() == 201 || r.statusCode() == 200) {
+            if (r.status() == 201 || r.status() == 200) {
               acked.put(id, i);
               break;
             }
-            if (r.statusCode() == 503 && r.body().contains("\"overloaded\"")
-                && r.headers().firstValue("Retry-After").isPresent()) {
+            if (r.status() == 503 && r.body().contains("\"overloaded\"") && r.header("Retry-After") != null) {
               refusals.incrementAndGet();
-              sleep(100);
+              sleep(50 + java.util.concurrent.ThreadLocalRandom.current().nextInt(100));
               continue;
             }
-            problems.add(id + ": " + r.statusCode() + " " + r.body());
+            problems.add(id + ": " + r.status() + " " + r.body());
             return;
           }
         }
