@@ -46,6 +46,10 @@ public final class EngineOptions {
   public static final long DEFAULT_HEADER_TIMEOUT_MILLIS = 10_000;
   public static final long DEFAULT_BODY_TIMEOUT_MILLIS = 30_000;
   public static final long DEFAULT_IDLE_TIMEOUT_MILLIS = 60_000;
+  public static final String DEFAULT_LOG_LEVEL = "info";
+  public static final String DEFAULT_LOG_FORMAT = "text";
+  /** Every option may come from an environment variable: this prefix, then the flag's name. */
+  public static final String ENV_PREFIX = "PATCHWIRE_";
 
   /** Collection names are path segments and SQL values: keep them plain. */
   public static final Pattern COLLECTION_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
@@ -79,6 +83,8 @@ public final class EngineOptions {
   private long headerTimeoutMillis = DEFAULT_HEADER_TIMEOUT_MILLIS;
   private long bodyTimeoutMillis = DEFAULT_BODY_TIMEOUT_MILLIS;
   private long idleTimeoutMillis = DEFAULT_IDLE_TIMEOUT_MILLIS;
+  private String logLevel = DEFAULT_LOG_LEVEL;
+  private String logFormat = DEFAULT_LOG_FORMAT;
   /** Extra collections: name to schema file, or to null for "any JSON object". */
   private final Map<String, Path> collections = new LinkedHashMap<>();
   /** The HS256 secret, or null. */
@@ -123,6 +129,8 @@ public final class EngineOptions {
     headerTimeoutMillis = other.headerTimeoutMillis;
     bodyTimeoutMillis = other.bodyTimeoutMillis;
     idleTimeoutMillis = other.idleTimeoutMillis;
+    logLevel = other.logLevel;
+    logFormat = other.logFormat;
     collections.putAll(other.collections);
     jwtSecret = other.jwtSecret;
     jwtPublicKey = other.jwtPublicKey;
@@ -133,7 +141,10 @@ public final class EngineOptions {
   }
 
   public static final String USAGE = String.join("\n",
-      "usage: java -jar patchwire.jar [options]",
+      "usage: java -jar patchwire.jar [options]             run the engine",
+      "       java -jar patchwire.jar record URL [options]  record a stream to stdout (record --help)",
+      "       java -jar patchwire.jar replay FILE... [options]  replay recordings (replay --help)",
+      "       java -jar patchwire.jar token --secret SECRET ...   mint a token (below)",
       "  --host HOST                    address to listen on (default 127.0.0.1)",
       "  --port N                       port, 0 picks a free one (default 8080)",
       "  --data DIR                     H2 database folder (default ./data)",
@@ -175,14 +186,124 @@ public final class EngineOptions {
       "  --print-demo-token             with --jwt-secret: print a 24-hour token for the kanban board at start-up",
       "  --no-kanban                    do not create the kanban collections projects and tasks",
       "  --no-seed                      do not seed an empty database with the demo project",
-      "  --help                         print this and exit",
+      "  --log-level LEVEL              error, warn, info, debug or trace (default info; debug and trace",
+      "                                 apply to the engine's own loggers, libraries stay at info)",
+      "  --log-format FORMAT            text or json: one JSON object a line (default text); logs go to stderr",
+      "  -h, --help                     print this and exit",
+      "  --version                      print the version and exit",
       "Sizes take a plain number of bytes or a suffix: 64k, 16m, 1g.",
       "",
       "usage: java -jar patchwire.jar token --secret SECRET [--sub ID] [--read GRANT]... [--write GRANT]...",
       "                                      [--admin] [--ttl 1h] [--iss ISS] [--aud AUD]",
       "  mints an HS256 token for an engine started with --jwt-secret (see docs/protocol.md, Auth);",
-      "  GRANT is COLLECTION or COLLECTION:FIELD=VALUE[,FIELD=VALUE], COLLECTION * for every one.",
-      "usage: java -jar patchwire.jar record|replay ...   (stream tools, see docs/testing.md)");
+      "  GRANT is COLLECTION or COLLECTION:FIELD=VALUE[,FIELD=VALUE], COLLECTION * for every one.");
+
+
+  /** A flag of {@link #USAGE}, with the environment variable that sets it too. */
+  public record Flag(String name, boolean takesValue, boolean repeatable) {
+    /** {@code --max-body-bytes} is {@code PATCHWIRE_MAX_BODY_BYTES}. */
+    public String env() {
+      return ENV_PREFIX + name.substring(2).toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+    }
+  }
+
+  /** A USAGE line that documents a flag: two spaces, the flag, maybe its value's name, the text. */
+  private static final Pattern USAGE_LINE = Pattern.compile("^  (--[a-z][a-z0-9-]*)( [A-Z]\\S*)?\\s{2,}(.*)$");
+  private static final List<String> NOT_OPTIONS = List.of("--help", "--version");
+
+  /**
+   * Every option, read from {@link #USAGE}, so that a flag documented there has its environment
+   * variable with nothing else to write. A flag whose text says "(repeatable)" takes a
+   * comma-separated list from the environment.
+   */
+  public static List<Flag> flags() {
+    List<Flag> flags = new ArrayList<>();
+    String[] lines = USAGE.split("\n");
+    for (int i = 0; i < lines.length; i++) {
+      java.util.regex.Matcher m = USAGE_LINE.matcher(lines[i]);
+      if (m.matches() && !NOT_OPTIONS.contains(m.group(1))) {
+        String text = m.group(3) + (i + 1 < lines.length && lines[i + 1].startsWith("      ") ? lines[i + 1] : "");
+        flags.add(new Flag(m.group(1), m.group(2) != null, text.contains("(repeatable)")));
+      }
+    }
+    return flags;
+  }
+
+  /** {@link #USAGE} and the environment variables, for {@code --help}. */
+  public static String help() {
+    StringBuilder out = new StringBuilder(USAGE).append("\n")
+        .append("Every option can also be set by an environment variable (a flag given wins);\n")
+        .append("on/off options take true or false, repeatable ones a comma-separated list:\n ");
+    int width = 1;
+    for (Flag f : flags()) {
+      String entry = " " + f.env() + (f.takesValue() ? "" : "=true");
+      if (width + entry.length() > 100) {
+        out.append("\n ");
+        width = 1;
+      }
+      out.append(entry);
+      width += entry.length();
+    }
+    return out.toString();
+  }
+
+  /**
+   * The command line with the options the environment sets ({@code PATCHWIRE_PORT=8081} and so
+   * on, see {@link #flags()}) before it, except those the command line gives: a flag wins over its
+   * variable. The JWT secret's variable is read apart (it also yields to --jwt-public-key).
+   */
+  private static String[] withEnvironment(Map<String, String> env, String... args) {
+    List<String> all = new ArrayList<>();
+    for (Flag f : flags()) {
+      String value = env.get(f.env());
+      if (value == null || given(f.name(), args) || f.env().equals(JWT_SECRET_ENV)) {
+        continue;
+      }
+      List<String> these = new ArrayList<>();
+      if (!f.takesValue()) {
+        switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+          case "true", "1", "yes", "on" -> these.add(f.name());
+          case "false", "0", "no", "off", "" -> { }
+          default -> throw new IllegalArgumentException(f.env() + " wants true or false, not '" + value + "'");
+        }
+      } else if (f.repeatable()) {
+        for (String part : value.split(",")) {
+          if (!part.isBlank()) {
+            these.add(f.name());
+            these.add(part.trim());
+          }
+        }
+      } else {
+        these.add(f.name());
+        these.add(value);
+      }
+      try {
+        parse(these.toArray(String[]::new));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(f.env() + ": " + e.getMessage(), e);
+      }
+      all.addAll(these);
+    }
+    all.addAll(List.of(args));
+    return all.toArray(String[]::new);
+  }
+
+  /** The environment variables that look like options but are none (a typo, an old name). */
+  public static List<String> unknownEnv(Map<String, String> env) {
+    List<String> known = flags().stream().map(Flag::env).toList();
+    return env.keySet().stream()
+        .filter(k -> k.startsWith(ENV_PREFIX) && !known.contains(k))
+        .sorted().toList();
+  }
+
+  private static boolean given(String flag, String[] args) {
+    for (String a : args) {
+      if (a.equals(flag) || a.startsWith(flag + "=")) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   /** Parses command-line flags; throws IllegalArgumentException with a readable message. */
   public static EngineOptions fromArgs(String... args) {
@@ -190,11 +311,12 @@ public final class EngineOptions {
   }
 
   /**
-   * Parses command-line flags with the process environment, which may hold the JWT secret
-   * ({@link #JWT_SECRET_ENV}; a flag wins); checks that the auth flags fit together.
+   * Parses command-line flags with the process environment: every option may come from its
+   * variable (see {@link #withEnvironment}), and the JWT secret from {@link #JWT_SECRET_ENV}
+   * unless a key is given as a flag; checks that the auth flags fit together.
    */
   public static EngineOptions fromArgs(Map<String, String> env, String... args) {
-    EngineOptions o = parse(args);
+    EngineOptions o = parse(withEnvironment(env, args));
     String envSecret = env.get(JWT_SECRET_ENV);
     if (o.jwtSecret == null && o.jwtPublicKey == null && envSecret != null && !envSecret.isEmpty()) {
       o.setJwtSecret(envSecret);
@@ -224,7 +346,7 @@ public final class EngineOptions {
             "--cors-origin", "--allowed-hosts", "--max-write-bytes-in-flight", "--max-queued-writes",
             "--max-connections", "--max-connections-per-ip", "--header-timeout", "--body-timeout",
             "--idle-timeout", "--jwt-secret", "--jwt-public-key", "--jwt-issuer", "--jwt-audience",
-            "--max-writes-per-second" -> {
+            "--max-writes-per-second", "--log-level", "--log-format" -> {
           if (value == null) {
             if (i + 1 >= args.length) {
               throw new IllegalArgumentException(flag + " needs a value");
@@ -280,6 +402,8 @@ public final class EngineOptions {
       case "--jwt-issuer" -> setJwtIssuer(value);
       case "--jwt-audience" -> setJwtAudience(value);
       case "--max-writes-per-second" -> setMaxWritesPerSecond(parseInt(flag, value));
+      case "--log-level" -> setLogLevel(value);
+      case "--log-format" -> setLogFormat(value);
       default -> throw new IllegalStateException(flag);
     }
   }
@@ -392,6 +516,8 @@ public final class EngineOptions {
   public long bodyTimeoutMillis() { return bodyTimeoutMillis; }
   public long idleTimeoutMillis() { return idleTimeoutMillis; }
 
+  public String logLevel() { return logLevel; }
+  public String logFormat() { return logFormat; }
   /** Extra collections; a null value means no schema. */
   public Map<String, Path> collections() { return java.util.Collections.unmodifiableMap(collections); }
 
@@ -702,6 +828,26 @@ public final class EngineOptions {
       throw new IllegalArgumentException(flag + " must not be empty");
     }
     return v;
+  }
+
+  /** See {@code --log-level}: error, warn, info, debug or trace. */
+  public EngineOptions setLogLevel(String level) {
+    String l = Objects.requireNonNull(level, "level").trim().toLowerCase(java.util.Locale.ROOT);
+    if (!List.of("error", "warn", "info", "debug", "trace").contains(l)) {
+      throw new IllegalArgumentException("--log-level wants error, warn, info, debug or trace, not '" + level + "'");
+    }
+    this.logLevel = l;
+    return this;
+  }
+
+  /** See {@code --log-format}: text, or json for one JSON object a line. */
+  public EngineOptions setLogFormat(String format) {
+    String f = Objects.requireNonNull(format, "format").trim().toLowerCase(java.util.Locale.ROOT);
+    if (!f.equals("text") && !f.equals("json")) {
+      throw new IllegalArgumentException("--log-format wants text or json, not '" + format + "'");
+    }
+    this.logFormat = f;
+    return this;
   }
 
   public EngineOptions setKanban(boolean kanban) {

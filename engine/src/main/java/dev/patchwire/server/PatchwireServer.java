@@ -41,11 +41,13 @@ public final class PatchwireServer {
   private final int port;
   private final EngineHealth health;
   private final Auth auth;
+  private final List<String> collections;
 
   private PatchwireServer(Vertx vertx, DocumentStore store, Streams streams, String storeDeployment,
-      List<String> deployments, int port, EngineHealth health, Auth auth) {
+      List<String> deployments, int port, EngineHealth health, Auth auth, List<String> collections) {
     this.health = health;
     this.auth = auth;
+    this.collections = List.copyOf(collections);
     this.vertx = vertx;
     this.store = store;
     this.streams = streams;
@@ -93,7 +95,7 @@ public final class PatchwireServer {
       return seeded
           .compose(v -> deployHttp(vertx, options, shared))
           .map(http -> new PatchwireServer(vertx, store, streams, storeId, http.ids, http.port,
-              health, auth))
+              health, auth, shared.collections()))
           .recover(e -> vertx.undeploy(storeId).transform(x -> Future.failedFuture(e)));
     });
   }
@@ -149,6 +151,12 @@ public final class PatchwireServer {
   public int port() { return port; }
 
   public String epoch() { return store.epoch(); }
+
+  /** The seq of the last committed change. */
+  public long committedSeq() { return store.committedSeq(); }
+
+  /** The collections this engine serves. */
+  public List<String> collections() { return collections; }
 
   public Streams streams() { return streams; }
 

@@ -9,6 +9,8 @@ import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayDeque;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One subscriber's stream: start (snapshot or replay), Ready, then live patches, with a bounded
@@ -25,6 +27,8 @@ import java.util.List;
  * a time, so a collection larger than the budget still gets through.
  */
 public final class Subscription {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Subscription.class);
 
   private enum State { STARTING, LIVE, LAGGED, RESYNCING, CLOSED }
 
@@ -48,6 +52,9 @@ public final class Subscription {
   private long heldBytes;
   private boolean overflowed;
   private long droppedSinceResync;
+  private long delivered;
+  /** The close code the engine sent, for the log; 0 while open or when the client closed. */
+  private short closeCode;
 
   // Read by the stats endpoint from other threads; approximate is fine there.
   private volatile long peakHeldBytes;
@@ -84,6 +91,7 @@ public final class Subscription {
    * snapshot. Call on the fan-out's context.
    */
   void start() {
+    LOG.debug("stream {} opened: {}, since {}", id, this, request.since());
     fanout.add(this);
     if (request.expiresAtMillis() > 0) {
       armExpiry();
@@ -241,6 +249,7 @@ public final class Subscription {
     if (sink.writeDeferred(frame)) {
       fanout.flushLater(this);
     }
+    delivered++;
     streams.countDelivery();
   }
 
@@ -276,6 +285,8 @@ public final class Subscription {
     heldBytes = 0;
     if (request.closeOnLag()) {
       streams.countLagClose();
+      LOG.info("stream {} ({}) fell behind by {} messages: closed with 4008 (lag=close)", id, this,
+          droppedSinceResync);
       sink.write(sink.encoder().error("lagged",
           "the subscriber fell behind by " + droppedSinceResync + " messages"));
       close((short) 4008, "lagged");
@@ -295,6 +306,8 @@ public final class Subscription {
   }
 
   private void resync() {
+    LOG.info("stream {} ({}) fell behind: {} messages dropped, resyncing with a snapshot", id, this,
+        droppedSinceResync);
     state = State.RESYNCING;
     resyncs++;
     streams.countResync();
@@ -335,6 +348,7 @@ public final class Subscription {
     if (state == State.CLOSED) {
       return;
     }
+    closeCode = code;
     stop();
     sink.close(code, reason);
   }
@@ -353,5 +367,16 @@ public final class Subscription {
     outbox.clear();
     heldBytes = 0;
     fanout.remove(this);
+    LOG.debug("stream {} closed {}: {}, {} live messages sent, {} dropped, {} resyncs", id,
+        closeCode == 0 ? "by the client" : "with " + closeCode, this, delivered, droppedTotal, resyncs);
+  }
+
+  /** For the log: transport, collection and filter. */
+  @Override
+  public String toString() {
+    String where = request.filter().where();
+    // the filter is the client's text: no control characters into a log line
+    return transport() + " " + request.collection()
+        + (where == null ? "" : " where=" + where.replaceAll("\\p{Cntrl}", "?"));
   }
 }

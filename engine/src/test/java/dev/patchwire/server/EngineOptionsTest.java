@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -188,5 +189,61 @@ class EngineOptionsTest {
     }
     assertThrows(IllegalArgumentException.class, () -> EngineOptions.fromArgs("--header-timeout", "0"));
     assertThrows(IllegalArgumentException.class, () -> EngineOptions.fromArgs("--max-connections", "-1"));
+  }
+
+  @Test
+  @DisplayName("every flag in the usage text has an environment variable named after it, listed in --help")
+  void everyFlagHasAnEnvironmentVariable() {
+    List<String> names = EngineOptions.flags().stream().map(EngineOptions.Flag::name).toList();
+    for (String line : EngineOptions.USAGE.split("\n")) {
+      String t = line.trim();
+      if (line.startsWith("  --") && !t.startsWith("--help") && !t.startsWith("--version")) {
+        assertTrue(names.contains(t.split("[ =]")[0]), "no environment variable for " + line);
+      }
+    }
+    assertTrue(names.containsAll(List.of("--port", "--data", "--host", "--no-seed", "--collection",
+        "--log-level", "--log-format", "--cors-origin")), names.toString());
+    String help = EngineOptions.help();
+    for (EngineOptions.Flag f : EngineOptions.flags()) {
+      assertTrue(help.contains(f.env()), f.env() + " missing from --help");
+    }
+    assertEquals("PATCHWIRE_MAX_BODY_BYTES", new EngineOptions.Flag("--max-body-bytes", true, false).env());
+  }
+
+  @Test
+  @DisplayName("options come from the environment, and a flag given on the command line wins")
+  void readsTheEnvironment() {
+    Map<String, String> env = Map.of(
+        "PATCHWIRE_PORT", "8181", "PATCHWIRE_DATA", "/tmp/env-data", "PATCHWIRE_NO_SEED", "true",
+        "PATCHWIRE_NO_KANBAN", "false", "PATCHWIRE_COLLECTION", "notes, people=/tmp/p.json",
+        "PATCHWIRE_MAX_BODY_BYTES", "2k", "PATCHWIRE_LOG_FORMAT", "json", "HOME", "/root");
+    EngineOptions o = EngineOptions.fromArgs(env, "--port", "9191", "--log-format=text");
+    assertEquals(9191, o.port(), "the flag wins");
+    assertEquals("text", o.logFormat(), "the flag wins in --flag=value form too");
+    assertEquals(Path.of("/tmp/env-data"), o.dataDir());
+    assertFalse(o.seedDemo());
+    assertTrue(o.kanban());
+    assertEquals(2048, o.maxBodyBytes());
+    assertEquals(List.of("notes", "people"), o.collectionNames());
+    assertEquals(Path.of("/tmp/p.json"), o.collections().get("people"));
+
+    EngineOptions flagged = EngineOptions.fromArgs(env, "--collection", "only");
+    assertEquals(List.of("only"), flagged.collectionNames(), "a repeatable flag given replaces the variable's list");
+  }
+
+  @Test
+  @DisplayName("a bad value from the environment names the variable; unknown PATCHWIRE_ variables are reported")
+  void badEnvironmentValues() {
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> EngineOptions.fromArgs(Map.of("PATCHWIRE_PORT", "eighty"), new String[0]));
+    assertTrue(e.getMessage().startsWith("PATCHWIRE_PORT: "), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> EngineOptions.fromArgs(Map.of("PATCHWIRE_NO_SEED", "maybe"), new String[0]));
+    assertTrue(e.getMessage().contains("PATCHWIRE_NO_SEED"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> EngineOptions.fromArgs(Map.of("PATCHWIRE_LOG_LEVEL", "loud"), new String[0]));
+    assertTrue(e.getMessage().contains("PATCHWIRE_LOG_LEVEL"), e.getMessage());
+    assertEquals(List.of("PATCHWIRE_PROT"),
+        EngineOptions.unknownEnv(Map.of("PATCHWIRE_PROT", "1", "PATCHWIRE_PORT", "2", "PATH", "/bin")));
   }
 }
