@@ -13,6 +13,9 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -34,11 +37,12 @@ public final class HttpVerticle extends VerticleBase {
    * {@code corsOrigins}: see {@code EngineOptions.corsOrigins}; empty for no CORS (and WebSockets
    * from same-origin pages only). {@code allowedHosts}: see {@code EngineOptions.allowedHosts}.
    * The timeouts: see {@link ConnectionGuard} and {@link AdmittedBody}.
+   * {@code maxInboundFrameBytes}: see {@code --max-inbound-frame-bytes}.
    */
   public record Settings(String host, int port, long maxBodyBytes, long pingMillis, long ssePingMillis,
       boolean wsCompression, long flushIntervalMillis, List<String> corsOrigins,
       List<String> allowedHosts, long headerTimeoutMillis, long bodyTimeoutMillis,
-      long idleTimeoutMillis) {
+      long idleTimeoutMillis, int maxInboundFrameBytes) {
 
     public Settings {
       corsOrigins = List.copyOf(corsOrigins);
@@ -91,7 +95,7 @@ public final class HttpVerticle extends VerticleBase {
         settings.headerTimeoutMillis(), settings.idleTimeoutMillis());
     shared.health().probeThisLoop(vertx);
     WebSocketTransport ws = new WebSocketTransport(vertx, streams, fanout, settings.pingMillis(), origins,
-        shared.auth());
+        shared.auth(), settings.maxInboundFrameBytes());
     SseTransport sse = new SseTransport(vertx, streams, fanout, settings.ssePingMillis());
 
     Router router = Router.router(vertx);
@@ -157,23 +161,33 @@ public final class HttpVerticle extends VerticleBase {
       }
     });
 
-    server = vertx.createHttpServer(new HttpServerOptions()
+    // Clients send nothing on a stream (PROTOCOL.md 3): inbound frames are bounded by
+    // --max-inbound-frame-bytes in Netty's decoder, and messages by WebSocketTransport.
+    // HTTP/1.1 only (no h2c upgrade, which no browser uses): the request decoder is then in place
+    // before the first byte arrives, so StrictRequestDecoder can take its place.
+    HttpServerOptions options = new HttpServerOptions()
         .setHost(settings.host())
         .setPort(settings.port())
+        .setHttp2ClearTextEnabled(false)
         .setPerMessageWebSocketCompressionSupported(settings.wsCompression())
         .setPerFrameWebSocketCompressionSupported(settings.wsCompression())
-        .setMaxWebSocketFrameSize(1 << 20)
-        .setMaxWebSocketMessageSize(1 << 20)
-        // h2c would make Vert.x wait for a first byte before it reports the connection, and
-        // the connection guard must see silent ones too; browsers never use h2c.
-        .setHttp2ClearTextEnabled(false));
+        .setMaxWebSocketFrameSize(settings.maxInboundFrameBytes())
+        .setMaxWebSocketMessageSize(settings.maxInboundFrameBytes());
+    server = vertx.createHttpServer(options);
+    server.invalidRequestHandler(HttpVerticle::invalidRequest);
     return fanout.listen()
-        .compose(v -> server.connectionHandler(guard::opened).requestHandler(request -> {
+        .compose(v -> server.connectionHandler(connection -> {
+          guard.opened(connection);
+          StrictRequestDecoder.install(connection, options);
+        }).requestHandler(request -> {
           // Stream upgrades bypass the router: see WebSocketTransport.handle.
           Matcher m = WebSocketTransport.PATH.matcher(request.path());
           boolean upgrade = m.matches() && request.method() == HttpMethod.GET && request.canUpgradeToWebSocket();
           AccessPolicy.Refusal refusal = policy.check(request);
-          if (refusal != null && upgrade) {
+          String badTarget = refusal == null ? RequestTarget.problem(request.uri()) : null;
+          if (badTarget != null) {
+            HttpErrors.send(request.response(), 400, "bad_request", badTarget, null);
+          } else if (refusal != null && upgrade) {
             ws.refuse(request, refusal.closeCode(), refusal.code(), refusal.message());
           } else if (refusal != null) {
             HttpErrors.send(request.response(), refusal.status(), refusal.code(), refusal.message(), null);
@@ -226,6 +240,23 @@ public final class HttpVerticle extends VerticleBase {
       ctx.response().setStatusCode(up ? 200 : 503);
       ctx.json(status);
     });
+  }
+
+  /**
+   * A request Netty's decoder could not read (see {@link StrictRequestDecoder}): the statuses of
+   * Vert.x's default handler (414 for a long request line, 431 for long headers, else 400), with
+   * a JSON body, then the connection closes, since its framing cannot be trusted any more.
+   */
+  private static void invalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    int status = cause instanceof TooLongHttpLineException ? 414
+        : cause instanceof TooLongHttpHeaderException ? 431 : 400;
+    String code = status == 414 ? "uri_too_long" : status == 431 ? "headers_too_large" : "bad_request";
+    String message = cause instanceof IllegalArgumentException && cause.getMessage() != null
+        ? cause.getMessage() : "the request cannot be read as HTTP/1.1";
+    request.response().putHeader("Connection", "close");
+    HttpErrors.send(request.response(), status, code, message, null);
+    request.connection().close();  // after the answer: Vert.x flushes before it closes
   }
 
   private static void errorOr(RoutingContext ctx, int status, String code, String message) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.patchwire.auth.Access;
 import dev.patchwire.auth.Auth;
 import dev.patchwire.json.Json;
+import dev.patchwire.json.StrictJson;
 import dev.patchwire.store.DocumentStore;
 import dev.patchwire.store.Snapshot;
 import dev.patchwire.store.StoreOverloaded;
@@ -264,12 +265,14 @@ public final class RestApi {
     return false;
   }
 
+  /** The body, parsed strictly (see {@link StrictJson}): a refusal answers 400 with its code. */
   private static JsonNode jsonBody(RoutingContext ctx) {
     var body = ctx.body().buffer();
     try {
-      return Json.parse(body == null ? new byte[0] : body.getBytes());
-    } catch (IllegalArgumentException e) {
-      HttpErrors.send(ctx, 400, "malformed_json", "the body is not valid JSON: " + e.getMessage(), null);
+      return StrictJson.parse(body == null ? new byte[0] : body.getBytes());
+    } catch (StrictJson.Refused e) {
+      HttpErrors.send(ctx, 400, e.code(), e.code().equals("malformed_json")
+          ? "the body is not valid JSON: " + e.getMessage() : e.getMessage(), null);
       return null;
     }
   }
@@ -352,8 +355,9 @@ public final class RestApi {
     return switch (reason) {
       case UNKNOWN_COLLECTION, NOT_FOUND -> 404;
       case ALREADY_EXISTS, PRECONDITION_FAILED, TEST_FAILED, PATCH_CONFLICT -> 409;
-      case INVALID_PATCH, ID_MISMATCH, NOT_AN_OBJECT -> 400;
-      case SCHEMA_VIOLATION -> 422;
+      case INVALID_PATCH, ID_MISMATCH, NOT_AN_OBJECT, NESTING_TOO_DEEP -> 400;
+      case DOCUMENT_TOO_LARGE, PATCH_TOO_COSTLY -> 413;
+      case SCHEMA_VIOLATION, STORE_REJECTED -> 422;
       case FORBIDDEN -> 403;
     };
   }

@@ -7,14 +7,39 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.ValueNode;
+import java.math.BigDecimal;
 import java.io.UncheckedIOException;
 
 /** The one Jackson mapper of the engine, and the few tree helpers everyone needs. */
 public final class Json {
 
+  /**
+   * Numbers as they were sent: a decimal that a double holds exactly as written (0.1, 1.5e300)
+   * becomes a double, as before; any other (1.00000000000000000001) keeps its exact value, so
+   * that reading a stored document and writing it back never rounds it. Integers are kept
+   * exactly anyway (long, or BigInteger past it).
+   */
+  static class ExactNumbers extends JsonNodeFactory {
+    ExactNumbers() {
+      super(true);
+    }
+
+    @Override
+    public ValueNode numberNode(BigDecimal v) {
+      double d = v.doubleValue();
+      if (!Double.isInfinite(d) && new BigDecimal(Double.toString(d)).compareTo(v) == 0) {
+        return super.numberNode(d);
+      }
+      return super.numberNode(v);
+    }
+  }
+
   /** Thread-safe once configured. Trailing text after the JSON value is an error, not ignored. */
   public static final ObjectMapper MAPPER = new ObjectMapper()
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .setNodeFactory(new ExactNumbers());
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 

@@ -10,7 +10,13 @@ public final class PatchException extends RuntimeException {
     /** A {@code test} operation did not match. */
     TEST_FAILED,
     /** Well formed, but a path does not exist in the target document. */
-    CONFLICT
+    CONFLICT,
+    /** The document would grow past its byte or value limit (see {@link DocLimits}). */
+    TOO_LARGE,
+    /** The document would nest deeper than its limit. */
+    TOO_DEEP,
+    /** The patch would copy, move and remove more bytes in all than one patch may. */
+    TOO_COSTLY
   }
 
   private final Kind kind;

@@ -36,12 +36,84 @@ public final class Patches {
 
   /** Applies {@code patch} to a copy of {@code doc}, atomically; the input is never changed. */
   public static JsonNode apply(JsonNode doc, JsonNode patch) {
+    return apply(doc, patch, DocLimits.NONE);
+  }
+
+  /**
+   * Like {@link #apply(JsonNode, JsonNode)}, holding the document to {@code limits} after every
+   * operation: a patch that would build a document past them fails at the first operation that
+   * crosses one ({@link PatchException.Kind#TOO_LARGE}, {@code TOO_DEEP}, {@code TOO_COSTLY}),
+   * before the next one runs.
+   */
+  public static JsonNode apply(JsonNode doc, JsonNode patch, DocLimits limits) {
     validate(patch);
+    Tally tally = new Tally(limits, DocLimits.measure(doc, Long.MAX_VALUE));
     JsonNode root = doc.deepCopy();
     for (JsonNode op : patch) {
-      root = applyOne(root, op);
+      root = applyOne(root, op, tally);
     }
     return root;
+  }
+
+  /**
+   * The running size of the document being patched, kept up to date by every operation from the
+   * sizes of what it adds and removes (each measured once, never the whole document again).
+   */
+  private static final class Tally {
+    private final DocLimits limits;
+    private long bytes;
+    private long nodes;
+    private long work;
+
+    Tally(DocLimits limits, DocLimits.Size start) {
+      this.limits = limits;
+      this.bytes = start.bytes();
+      this.nodes = start.nodes();
+    }
+
+    /** Measures a value about to be added, refusing it as soon as it cannot fit. */
+    DocLimits.Size measureAdded(JsonNode value, int parentLevels, JsonNode op) {
+      long room = limits.maxBytes() == Long.MAX_VALUE ? Long.MAX_VALUE
+          : Math.max(0, limits.maxBytes() - bytes) + 1;
+      DocLimits.Size size = DocLimits.measure(value, room);
+      charge(size.bytes(), op);
+      if (parentLevels + size.depth() > limits.maxDepth()) {
+        throw new PatchException(PatchException.Kind.TOO_DEEP, "the document would nest more than "
+            + limits.maxDepth() + " levels of arrays and objects after " + brief(op), null);
+      }
+      return size;
+    }
+
+    /** Measures a value about to be removed. */
+    DocLimits.Size measureRemoved(JsonNode value, JsonNode op) {
+      DocLimits.Size size = DocLimits.measure(value, Long.MAX_VALUE);
+      charge(size.bytes(), op);
+      return size;
+    }
+
+    private void charge(long measured, JsonNode op) {
+      work += measured;
+      if (work > limits.maxWorkBytes()) {
+        throw new PatchException(PatchException.Kind.TOO_COSTLY, "the patch adds, copies, moves and "
+            + "removes more than " + limits.maxWorkBytes() + " bytes of values in all (at " + brief(op) + ")", null);
+      }
+    }
+
+    void change(long deltaBytes, long deltaNodes, JsonNode op) {
+      bytes += deltaBytes;
+      nodes += deltaNodes;
+      if (bytes > limits.maxBytes() || nodes > limits.maxNodes()) {
+        throw new PatchException(PatchException.Kind.TOO_LARGE, "the document would be larger than "
+            + (bytes > limits.maxBytes() ? limits.maxBytes() + " bytes" : limits.maxNodes() + " values")
+            + " after " + brief(op), null);
+      }
+    }
+  }
+
+  /** An operation for a message: its op and path, never its (maybe huge) value. */
+  private static String brief(JsonNode op) {
+    String path = op.path("path").asText();
+    return op.path("op").asText() + " " + (path.length() > 100 ? path.substring(0, 100) + "..." : path);
   }
 
   /** Checks the patch document's shape before anything is applied. */
@@ -108,21 +180,24 @@ public final class Patches {
     return tokens;
   }
 
-  private static JsonNode applyOne(JsonNode root, JsonNode op) {
+  private static JsonNode applyOne(JsonNode root, JsonNode op, Tally tally) {
     List<String> path = parsePointer(op.get("path").textValue(), op);
     switch (op.get("op").textValue()) {
       case "add":
-        return add(root, path, op.get("value").deepCopy(), op);
+        return add(root, path, op.get("value").deepCopy(), op, tally, null);
       case "remove":
-        remove(root, path, op);
+        remove(root, path, op, tally);
         return root;
       case "replace":
         get(root, path, op);
         if (path.isEmpty()) {
-          return op.get("value").deepCopy();
+          JsonNode value = op.get("value");
+          DocLimits.Size size = tally.measureAdded(value, 0, op);
+          tally.change(size.bytes() - tally.bytes, size.nodes() - tally.nodes, op);
+          return value.deepCopy();
         }
-        remove(root, path, op);
-        return add(root, path, op.get("value").deepCopy(), op);
+        remove(root, path, op, tally);
+        return add(root, path, op.get("value").deepCopy(), op, tally, null);
       case "move": {
         List<String> from = parsePointer(op.get("from").textValue(), op);
         if (path.size() > from.size() && path.subList(0, from.size()).equals(from)) {
@@ -132,12 +207,13 @@ public final class Patches {
         if (from.equals(path)) {
           return root;
         }
-        remove(root, from, op);
-        return add(root, path, value, op);
+        DocLimits.Size moved = remove(root, from, op, tally);
+        return add(root, path, value, op, tally, moved);
       }
       case "copy": {
-        JsonNode value = get(root, parsePointer(op.get("from").textValue(), op), op).deepCopy();
-        return add(root, path, value, op);
+        JsonNode source = get(root, parsePointer(op.get("from").textValue(), op), op);
+        DocLimits.Size size = tally.measureAdded(source, Math.max(0, path.size()), op);
+        return add(root, path, source.deepCopy(), op, tally, size);
       }
       case "test": {
         JsonNode actual = get(root, path, op, PatchException.Kind.TEST_FAILED);
@@ -152,48 +228,72 @@ public final class Patches {
     }
   }
 
-  private static JsonNode add(JsonNode root, List<String> path, JsonNode value, JsonNode op) {
+  /**
+   * Adds {@code value} at {@code path} and counts it; {@code size} is its size when the caller
+   * measured it already (copy, move), else null.
+   */
+  private static JsonNode add(JsonNode root, List<String> path, JsonNode value, JsonNode op, Tally tally,
+      DocLimits.Size size) {
+    if (size == null) {
+      size = tally.measureAdded(value, path.size(), op);
+    } else if (path.size() + size.depth() > tally.limits.maxDepth()) {
+      tally.measureAdded(value, path.size(), op);  // refuses it with the depth message
+    }
     if (path.isEmpty()) {
+      tally.change(size.bytes() - tally.bytes, size.nodes() - tally.nodes, op);
       return value;
     }
     JsonNode parent = get(root, path.subList(0, path.size() - 1), op);
     String last = path.get(path.size() - 1);
     if (parent.isObject()) {
+      JsonNode replaced = parent.get(last);
+      if (replaced != null) {
+        DocLimits.Size old = tally.measureRemoved(replaced, op);
+        tally.change(-old.bytes(), -old.nodes(), op);
+      } else {
+        tally.change(DocLimits.stringBytes(last) + 2, 0, op);
+      }
+      tally.change(size.bytes(), size.nodes(), op);
       ((ObjectNode) parent).set(last, value);
     } else if (parent.isArray()) {
       ArrayNode array = (ArrayNode) parent;
-      if (last.equals("-")) {
-        array.add(value);
-      } else {
-        int index = index(last, op);
-        if (index > array.size()) {
-          throw conflict("index " + index + " is past the end of the array in " + op);
-        }
-        array.insert(index, value);
+      int index = last.equals("-") ? array.size() : index(last, op);
+      if (index > array.size()) {
+        throw conflict("index " + index + " is past the end of the array in " + op);
       }
+      tally.change(size.bytes() + 1, size.nodes(), op);
+      array.insert(index, value);
     } else {
       throw conflict("cannot add into a " + parent.getNodeType() + " in " + op);
     }
     return root;
   }
 
-  private static void remove(JsonNode root, List<String> path, JsonNode op) {
+  /** Removes the value at {@code path}, counts it, and returns its size. */
+  private static DocLimits.Size remove(JsonNode root, List<String> path, JsonNode op, Tally tally) {
     if (path.isEmpty()) {
       throw conflict("cannot remove the whole document: " + op);
     }
     JsonNode parent = get(root, path.subList(0, path.size() - 1), op);
     String last = path.get(path.size() - 1);
+    JsonNode removed;
+    long overhead;
     if (parent.isObject() && parent.has(last)) {
-      ((ObjectNode) parent).remove(last);
+      removed = ((ObjectNode) parent).remove(last);
+      overhead = DocLimits.stringBytes(last) + 2;
     } else if (parent.isArray()) {
       int index = index(last, op);
       if (index >= parent.size()) {
         throw conflict("no element " + index + " to remove in " + op);
       }
-      ((ArrayNode) parent).remove(index);
+      removed = ((ArrayNode) parent).remove(index);
+      overhead = 1;
     } else {
       throw conflict("nothing at '" + op.get("path").textValue() + "' to remove in " + op);
     }
+    DocLimits.Size size = tally.measureRemoved(removed, op);
+    tally.change(-size.bytes() - overhead, -size.nodes(), op);
+    return size;
   }
 
   private static JsonNode get(JsonNode root, List<String> path, JsonNode op) {

@@ -50,6 +50,7 @@ public final class EngineOptions {
   public static final String DEFAULT_LOG_FORMAT = "text";
   /** Every option may come from an environment variable: this prefix, then the flag's name. */
   public static final String ENV_PREFIX = "PATCHWIRE_";
+  public static final int DEFAULT_MAX_INBOUND_FRAME_BYTES = 4096;
 
   /** Collection names are path segments and SQL values: keep them plain. */
   public static final Pattern COLLECTION_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
@@ -66,6 +67,9 @@ public final class EngineOptions {
   private Duration logRetentionAge = DEFAULT_LOG_RETENTION_AGE;
   private long logRetentionBytes = DEFAULT_LOG_RETENTION_BYTES;
   private long logCompactIntervalMillis = DEFAULT_LOG_COMPACT_INTERVAL_MILLIS;
+  /** 0 until set: then documents are bounded like bodies (see {@link #maxDocBytes()}). */
+  private long maxDocBytes = 0;
+  private int maxInboundFrameBytes = DEFAULT_MAX_INBOUND_FRAME_BYTES;
   private boolean wsCompression = false;
   private long flushIntervalMillis = 0;
   private boolean kanban = true;
@@ -116,6 +120,8 @@ public final class EngineOptions {
     logRetentionAge = other.logRetentionAge;
     logRetentionBytes = other.logRetentionBytes;
     logCompactIntervalMillis = other.logCompactIntervalMillis;
+    maxDocBytes = other.maxDocBytes;
+    maxInboundFrameBytes = other.maxInboundFrameBytes;
     wsCompression = other.wsCompression;
     flushIntervalMillis = other.flushIntervalMillis;
     kanban = other.kanban;
@@ -150,6 +156,10 @@ public final class EngineOptions {
       "  --data DIR                     H2 database folder (default ./data)",
       "  --history-bytes N              bytes of recent changes kept for resume (default 64 MiB)",
       "  --max-body-bytes N             largest accepted request body (default 1 MiB)",
+      "  --max-doc-bytes N              largest document a write may leave, checked while a patch applies",
+      "                                 (default: the body limit)",
+      "  --max-inbound-frame-bytes N    largest WebSocket message a client may send; larger ones close",
+      "                                 the stream with 1009 (default 4096)",
       "  --subscriber-buffer-bytes N    live bytes held for one slow subscriber before it is resynced (default 1 MiB)",
       "  --ping-interval MS             WebSocket ping period (default 30000)",
       "  --sse-ping-interval MS         SSE ':ping' comment period (default 15000)",
@@ -340,7 +350,8 @@ public final class EngineOptions {
         case "--no-seed" -> o.setSeedDemo(false);
         case "--ws-compression" -> o.setWsCompression(true);
         case "--print-demo-token" -> o.setPrintDemoToken(true);
-        case "--host", "--port", "--data", "--history-bytes", "--max-body-bytes",
+        case "--host", "--port", "--data", "--history-bytes", "--max-body-bytes", "--max-doc-bytes",
+            "--max-inbound-frame-bytes",
             "--subscriber-buffer-bytes", "--ping-interval", "--sse-ping-interval",
             "--max-subscribers", "--log-retention", "--log-compact-interval", "--flush-interval",
             "--cors-origin", "--allowed-hosts", "--max-write-bytes-in-flight", "--max-queued-writes",
@@ -381,6 +392,8 @@ public final class EngineOptions {
       case "--data" -> setDataDir(Path.of(value));
       case "--history-bytes" -> setHistoryBytes(parseSize(flag, value));
       case "--max-body-bytes" -> setMaxBodyBytes(parseSize(flag, value));
+      case "--max-doc-bytes" -> setMaxDocBytes(parseSize(flag, value));
+      case "--max-inbound-frame-bytes" -> setMaxInboundFrameBytes(parseSize(flag, value));
       case "--subscriber-buffer-bytes" -> setSubscriberBufferBytes(parseSize(flag, value));
       case "--ping-interval" -> setPingIntervalMillis(parseSize(flag, value));
       case "--sse-ping-interval" -> setSsePingIntervalMillis(parseSize(flag, value));
@@ -447,6 +460,9 @@ public final class EngineOptions {
   public Path dataDir() { return dataDir; }
   public long historyBytes() { return historyBytes; }
   public long maxBodyBytes() { return maxBodyBytes; }
+  /** The largest document a write may leave: {@code --max-doc-bytes}, or the body limit. */
+  public long maxDocBytes() { return maxDocBytes > 0 ? maxDocBytes : maxBodyBytes; }
+  public int maxInboundFrameBytes() { return maxInboundFrameBytes; }
   public long subscriberBufferBytes() { return subscriberBufferBytes; }
   public long pingIntervalMillis() { return pingIntervalMillis; }
   public long ssePingIntervalMillis() { return ssePingIntervalMillis; }
@@ -587,6 +603,20 @@ public final class EngineOptions {
 
   public EngineOptions setMaxBodyBytes(long bytes) {
     this.maxBodyBytes = positive("max body bytes", bytes);
+    return this;
+  }
+
+  public EngineOptions setMaxDocBytes(long bytes) {
+    this.maxDocBytes = positive("max doc bytes", bytes);
+    return this;
+  }
+
+  /** At least 125 bytes (a control frame's payload), at most 1 MiB. */
+  public EngineOptions setMaxInboundFrameBytes(long bytes) {
+    if (bytes < 125 || bytes > 1 << 20) {
+      throw new IllegalArgumentException("max inbound frame bytes must be 125..1048576, got " + bytes);
+    }
+    this.maxInboundFrameBytes = (int) bytes;
     return this;
   }
 

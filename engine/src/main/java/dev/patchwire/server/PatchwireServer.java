@@ -4,6 +4,7 @@ import dev.patchwire.http.EngineHealth;
 import dev.patchwire.auth.Auth;
 import dev.patchwire.http.HttpVerticle;
 import dev.patchwire.http.WriteAdmission;
+import dev.patchwire.json.DocLimits;
 import dev.patchwire.kanban.Kanban;
 import dev.patchwire.msg.MsgStore;
 import dev.patchwire.store.CollectionSpec;
@@ -79,6 +80,7 @@ public final class PatchwireServer {
     // An OutOfMemoryError thrown in any handler reaches here: /health says so from then on.
     vertx.exceptionHandler(health::failed);
     store.onFatal(health::failed);
+    store.limitDocuments(DocLimits.forBytes(options.maxDocBytes()));
     return vertx.deployVerticle(store).compose(storeId -> {
       MsgStore msgStore = new MsgStore(vertx, options.historyBytes(), store.committedSeq());
       store.publishTo(msgStore::push);
@@ -115,7 +117,7 @@ public final class PatchwireServer {
     HttpVerticle.Settings settings = new HttpVerticle.Settings(o.host(), bindPort, o.maxBodyBytes(),
         o.pingIntervalMillis(), o.ssePingIntervalMillis(), o.wsCompression(), o.flushIntervalMillis(),
         o.corsOrigins(), o.allowedHosts(), o.headerTimeoutMillis(), o.bodyTimeoutMillis(),
-        o.idleTimeoutMillis());
+        o.idleTimeoutMillis(), o.maxInboundFrameBytes());
     List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
           HttpVerticle v = new HttpVerticle(settings, shared);

@@ -3,6 +3,7 @@ package dev.patchwire.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.patchwire.json.DocLimits;
 import dev.patchwire.json.Json;
 import dev.patchwire.json.PatchException;
 import dev.patchwire.json.Patches;
@@ -93,6 +94,8 @@ public final class DocumentStore extends VerticleBase {
   }
 
   private final Retention retention;
+  /** How large a document may grow; see {@link #limitDocuments}. */
+  private DocLimits docLimits = DocLimits.NONE;
 
   /** How much of the change log to keep, and how often to trim it. */
   public record Retention(Duration maxAge, long maxBytes, long compactEveryMillis) {
@@ -202,6 +205,16 @@ public final class DocumentStore extends VerticleBase {
 
   public boolean hasCollection(String name) { return collections.containsKey(name); }
 
+  /**
+   * Holds every document a write leaves to {@code limits} (PUT and POST bodies after their
+   * defaults, patches while they apply): past them the write is refused with
+   * {@code document_too_large} or {@code nesting_too_deep}. Set once before the first write; no
+   * limits by default.
+   */
+  public void limitDocuments(DocLimits limits) {
+    this.docLimits = limits;
+  }
+
   /** Where committed changes go, in seq order. Set once before the first write. */
   public void publishTo(Consumer<Change> publisher) {
     this.publisher = publisher;
@@ -266,9 +279,15 @@ public final class DocumentStore extends VerticleBase {
    * Group commit: every write waiting when the previous transaction ended goes into the next
    * one, in order, each seeing the ones before it. A refused write is simply left out (nothing
    * of it was written: every check runs before its SQL). The answers go out and the changes are
-   * published only after the commit, so a 2xx is always durable. A database error fails the
-   * whole batch and commits none of it. Once the batch's changes pass MAX_BATCH_BYTES, the
-   * writes after them go back to the head of the queue, in order, for the next transaction.
+   * published only after the commit, so a 2xx is always durable. Once the batch's changes pass
+   * MAX_BATCH_BYTES, the writes after them go back to the head of the queue, in order, for the
+   * next transaction.
+   *
+   * <p>A failure before the commit leaves nothing committed, so its outcome is known. When it
+   * belongs to one write (see {@link OneWriteFailed}), the transaction is rolled back, that write
+   * alone is refused, and the others go back to the head of the queue, in order, for the next
+   * transaction. Only a failure the database reports for the batch as a whole, or for the commit
+   * itself (whose outcome is unknown), stops the writer.
    */
   private void drain() {
     if (writing || queue.isEmpty()) {
@@ -292,12 +311,19 @@ public final class DocumentStore extends VerticleBase {
           Future<Done> one;
           try {
             one = perform(conn, q.write(), batchSeq[0] + 1);
-          } catch (RuntimeException e) {
+          } catch (WriteRejected e) {
             one = Future.failedFuture(e);
+          } catch (RuntimeException e) {
+            one = Future.failedFuture(new OneWriteFailed(-1, e));  // our own code failed on this input
           }
+          int index = results.size();
           return one.transform(ar -> {
+            if (ar.failed() && ar.cause() instanceof OneWriteFailed f) {
+              return Future.failedFuture(new OneWriteFailed(index, f.getCause()));
+            }
             if (ar.failed() && !(ar.cause() instanceof WriteRejected)) {
-              return Future.failedFuture(ar.cause());
+              return Future.failedFuture(OneWriteFailed.isTheWrites(ar.cause())
+                  ? new OneWriteFailed(index, ar.cause()) : ar.cause());
             }
             if (ar.succeeded() && ar.result().change() != null) {
               batchSeq[0]++;
@@ -310,6 +336,10 @@ public final class DocumentStore extends VerticleBase {
       }
       return chain;
     }).onComplete(tx -> {
+      if (tx.failed() && tx.cause() instanceof OneWriteFailed one) {
+        refuseOneAndRetryTheRest(batch, one);
+        return;
+      }
       if (tx.failed() && broken == null) {
         broken = new StoreUnavailable("the database failed during a commit; the engine must restart",
             tx.cause());
@@ -355,6 +385,63 @@ public final class DocumentStore extends VerticleBase {
     });
   }
 
+  /**
+   * A failure that belongs to the write at {@code index} of its batch: the database refused that
+   * write's data (SQL state class 22, data exception, or 23, integrity constraint: a value too
+   * long, text that is no valid UTF-8), or the engine's own code failed on that input.
+   */
+  private static final class OneWriteFailed extends RuntimeException {
+    final int index;
+
+    OneWriteFailed(int index, Throwable cause) {
+      super(cause.getMessage(), cause, false, false);
+      this.index = index;
+    }
+
+    static boolean isTheWrites(Throwable cause) {
+      for (Throwable t = cause; t != null; t = t.getCause()) {
+        if (t instanceof java.sql.SQLException sql) {
+          String state = sql.getSQLState();
+          return state != null && (state.startsWith("22") || state.startsWith("23"));
+        }
+      }
+      return false;
+    }
+  }
+
+  /**
+   * The batch was rolled back because of one write: refuse that one (422 {@code store_rejected},
+   * or 500 when our own code failed) and queue the rest again, in order, ahead of newer writes.
+   */
+  private void refuseOneAndRetryTheRest(List<Queued> batch, OneWriteFailed one) {
+    Throwable cause = one.getCause();
+    System.getLogger(DocumentStore.class.getName()).log(System.Logger.Level.WARNING,
+        "a write was refused inside its transaction; the rest of its batch is retried", cause);
+    for (int i = batch.size() - 1; i >= 0; i--) {
+      if (i != one.index) {
+        queue.addFirst(batch.get(i));
+      }
+    }
+    Promise<WriteResult> refused = batch.get(one.index).promise();
+    if (isSqlFailure(cause)) {
+      refused.fail(new WriteRejected(WriteRejected.Reason.STORE_REJECTED,
+          "the database refused this document: " + cause.getMessage()));
+    } else {
+      refused.fail(cause);
+    }
+    writing = false;
+    drain();
+  }
+
+  private static boolean isSqlFailure(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof java.sql.SQLException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Reads the current document and applies one write to it, inside the batch's transaction. */
   private Future<Done> perform(SqlConnection conn, Write write, long seq) {
     CollectionSpec spec = collections.get(write.collection());
@@ -374,7 +461,13 @@ public final class DocumentStore extends VerticleBase {
             beforeJson = row.getString(0);
             version = row.getLong(1);
           }
-          return apply(conn, spec, id, write, beforeJson, version, seq);
+          try {
+            return apply(conn, spec, id, write, beforeJson, version, seq);
+          } catch (WriteRejected e) {
+            throw e;
+          } catch (RuntimeException e) {
+            throw new OneWriteFailed(-1, e);  // our own code failed on this input: this write alone
+          }
         });
   }
 
@@ -410,7 +503,7 @@ public final class DocumentStore extends VerticleBase {
     } else if (before == null) {
       throw notFound(spec, id);
     } else if (write instanceof Write.Patch p) {
-      after = patched(before, p.patch(), id);
+      after = patched(before, p.patch(), id, docLimits);
     } else {
       after = null;
     }
@@ -428,6 +521,7 @@ public final class DocumentStore extends VerticleBase {
             : "would leave this token's write grants");
       }
       afterJson = Json.write(after);
+      checkLimits(after, afterJson);
       spec.validate(afterJson);
     }
 
@@ -465,6 +559,37 @@ public final class DocumentStore extends VerticleBase {
         + spec.name() + " " + why);
   }
 
+  /**
+   * The document as it will be stored, against the limits: its exact UTF-8 size, its values and
+   * its depth (a patch was held to them while it ran; a body's defaults may add to it).
+   */
+  private void checkLimits(ObjectNode after, String afterJson) {
+    if (docLimits == DocLimits.NONE) {
+      return;
+    }
+    long bytes = utf8Length(afterJson);
+    DocLimits.Size size = DocLimits.measure(after, Long.MAX_VALUE);
+    if (bytes > docLimits.maxBytes() || size.nodes() > docLimits.maxNodes()) {
+      throw new WriteRejected(WriteRejected.Reason.DOCUMENT_TOO_LARGE, "the document would be "
+          + (bytes > docLimits.maxBytes() ? bytes + " bytes, more than the limit of " + docLimits.maxBytes()
+              : size.nodes() + " values, more than the limit of " + docLimits.maxNodes())
+          + " (--max-doc-bytes)");
+    }
+    if (size.depth() > docLimits.maxDepth()) {
+      throw new WriteRejected(WriteRejected.Reason.NESTING_TOO_DEEP, "the document would nest "
+          + size.depth() + " levels of arrays and objects, more than " + docLimits.maxDepth());
+    }
+  }
+
+  private static long utf8Length(String s) {
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      n += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+    }
+    return n;
+  }
+
   private static WriteRejected notFound(CollectionSpec spec, String id) {
     return new WriteRejected(WriteRejected.Reason.NOT_FOUND,
         "no document '" + id + "' in " + spec.name());
@@ -487,15 +612,18 @@ public final class DocumentStore extends VerticleBase {
     return doc;
   }
 
-  private static ObjectNode patched(ObjectNode before, JsonNode patch, String id) {
+  private static ObjectNode patched(ObjectNode before, JsonNode patch, String id, DocLimits limits) {
     JsonNode result;
     try {
-      result = Patches.apply(before, patch);
+      result = Patches.apply(before, patch, limits);
     } catch (PatchException e) {
       throw new WriteRejected(switch (e.kind()) {
         case INVALID -> WriteRejected.Reason.INVALID_PATCH;
         case TEST_FAILED -> WriteRejected.Reason.TEST_FAILED;
         case CONFLICT -> WriteRejected.Reason.PATCH_CONFLICT;
+        case TOO_LARGE -> WriteRejected.Reason.DOCUMENT_TOO_LARGE;
+        case TOO_DEEP -> WriteRejected.Reason.NESTING_TOO_DEEP;
+        case TOO_COSTLY -> WriteRejected.Reason.PATCH_TOO_COSTLY;
       }, e.getMessage());
     }
     if (!result.isObject()) {

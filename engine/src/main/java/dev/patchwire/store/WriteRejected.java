@@ -18,7 +18,12 @@ public final class WriteRejected extends RuntimeException {
     NOT_AN_OBJECT("not_an_object"),
     SCHEMA_VIOLATION("schema_violation"),
     /** Outside the token's write grants, before or after the write. */
-    FORBIDDEN("forbidden");
+    FORBIDDEN("forbidden"),
+    DOCUMENT_TOO_LARGE("document_too_large"),
+    NESTING_TOO_DEEP("nesting_too_deep"),
+    PATCH_TOO_COSTLY("patch_too_costly"),
+    /** The database refused the document's data (its SQL state says so); nothing was written. */
+    STORE_REJECTED("store_rejected");
 
     private final String code;
 

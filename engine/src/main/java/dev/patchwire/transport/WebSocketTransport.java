@@ -10,7 +10,11 @@ import dev.patchwire.stream.StreamSink;
 import dev.patchwire.stream.Streams;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -42,15 +46,18 @@ public final class WebSocketTransport {
   private final Fanout fanout;
   private final Origins origins;
   private final Auth auth;
+  private final int maxInboundBytes;
   private final Set<ServerWebSocket> sockets = new HashSet<>();
 
   /**
    * One per event loop; pings its own sockets every {@code pingIntervalMillis}; {@code origins}
-   * says which pages may open streams; {@code auth} checks the token after that.
+   * says which pages may open streams; {@code auth} checks the token after that; a client message
+   * over {@code maxInboundBytes} closes its stream with 1009.
    */
   public WebSocketTransport(Vertx vertx, Streams streams, Fanout fanout, long pingIntervalMillis,
-      Origins origins, Auth auth) {
+      Origins origins, Auth auth, int maxInboundBytes) {
     this.vertx = vertx;
+    this.maxInboundBytes = maxInboundBytes;
     this.streams = streams;
     this.fanout = fanout;
     this.origins = origins;
@@ -101,6 +108,7 @@ public final class WebSocketTransport {
         return;
       }
       ServerWebSocket ws = ar.result();
+      limitInbound(ws);
       if (opening.refusal != null) {
         sendRefusal(ws, opening.refusal);
         return;
@@ -124,6 +132,45 @@ public final class WebSocketTransport {
     // handshake has completed would otherwise find the socket already closed.
     ws.writeTextMessage(WsFrames.errorJsonFrame(r.code(), r.message()))
         .onComplete(v -> vertx.setTimer(REFUSAL_CLOSE_DELAY_MILLIS, t -> ws.close(r.closeCode(), r.code())));
+  }
+
+  /**
+   * The engine expects nothing from a stream's client, so what it sends is dropped, but only up
+   * to {@code maxInboundBytes} a message: a longer one closes the stream with 1009 (message too
+   * big). Netty refuses a single frame past the limit before buffering it; the frames of a
+   * fragmented message are counted here.
+   */
+  private void limitInbound(ServerWebSocket ws) {
+    ChannelHandlerContext channel = ((WebSocketImplBase<?>) ws).channelHandlerContext();
+    long[] messageBytes = {0};
+    ws.frameHandler(frame -> {
+      if (frame.isText() || frame.isBinary()) {
+        messageBytes[0] = 0;
+      } else if (!frame.isContinuation()) {
+        return;  // ping, pong, close: at most 125 bytes each
+      }
+      messageBytes[0] += frame.binaryData().length();
+      if (messageBytes[0] > maxInboundBytes) {
+        messageBytes[0] = Long.MIN_VALUE;  // close once
+        tooBig(channel);
+      }
+    });
+    ws.exceptionHandler(e -> {
+      if (e instanceof CorruptedWebSocketFrameException c
+          && c.closeStatus().code() == WebSocketCloseStatus.MESSAGE_TOO_BIG.code()) {
+        tooBig(channel);  // Netty refused one frame past the limit; Vert.x closes right after
+      }
+    });
+  }
+
+  /**
+   * Sends the close frame straight to the channel, flushed: Vert.x closes the connection right
+   * after an inbound protocol error, and a close queued behind its deferred flush would be lost.
+   */
+  private void tooBig(ChannelHandlerContext channel) {
+    channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.MESSAGE_TOO_BIG.code(),
+            "a client message may hold at most " + maxInboundBytes + " bytes"))
+        .addListener(ChannelFutureListener.CLOSE);
   }
 
   /** A request to {@link #PATH} that is no upgrade: say what the endpoint wants. */
