@@ -259,6 +259,14 @@ final class Fixtures implements AutoCloseable {
       return false;
     }
 
+    /** Counts a whole message once, at its last fragment. */
+    @Override
+    public void writeFragment(Buffer fragment, boolean first, boolean last) {
+      if (last) {
+        counter.frames++;
+      }
+    }
+
     @Override
     public void flush() {
     }

@@ -6,6 +6,7 @@ import dev.patchwire.auth.Access;
 import dev.patchwire.auth.Auth;
 import dev.patchwire.json.Json;
 import dev.patchwire.json.StrictJson;
+import dev.patchwire.store.ConsistentRead;
 import dev.patchwire.store.DocumentStore;
 import dev.patchwire.store.Snapshot;
 import dev.patchwire.store.StoreOverloaded;
@@ -14,11 +15,13 @@ import dev.patchwire.store.Write;
 import dev.patchwire.store.WriteRejected;
 import dev.patchwire.store.WriteResult;
 import dev.patchwire.stream.Filter;
-import dev.patchwire.stream.SnapshotJson;
+import dev.patchwire.stream.DocsPages;
+import dev.patchwire.stream.PiecewiseMessage;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -140,8 +143,57 @@ public final class RestApi {
       return;
     }
     Filter visible = Filter.and(filter, readable);
-    onLoop(ctx, store.snapshot(c), snap -> json(ctx, 200, snap.seq(),
-        "{" + Json.quote(c) + ":" + SnapshotJson.docs(snap, visible) + ",\"seq\":" + snap.seq() + "}"));
+    onLoop(ctx, store.openRead(), read -> writeCollection(ctx, c, visible, read));
+  }
+
+  /**
+   * Writes {@code {"c":{...},"seq":S}} page by page as the read yields them, each page once the
+   * client has taken the last: a small collection goes out in one piece with its Content-Length
+   * as before, a larger one as a chunked body. A failure once the body has begun can only cut it
+   * short (the connection is closed); before that it is a 500 as usual.
+   */
+  private void writeCollection(RoutingContext ctx, String c, Filter filter, ConsistentRead read) {
+    HttpServerResponse response = ctx.response();
+    if (response.closed()) {
+      read.close();
+      return;
+    }
+    response.closeHandler(v -> read.close());
+    read.expiredHandler(() -> response.reset());
+    response.setStatusCode(200)
+        .putHeader(SEQ_HEADER, position(read.headSeq()))
+        .putHeader("Content-Type", "application/json; charset=utf-8");
+    PiecewiseMessage body = new PiecewiseMessage((bytes, first, last) -> {
+      if (first && last) {
+        response.end(bytes);
+      } else {
+        if (first) {
+          response.setChunked(true);
+        }
+        if (last) {
+          response.end(bytes);
+        } else {
+          response.write(bytes);
+        }
+      }
+    });
+    body.append("{" + Json.quote(c) + ":");
+    DocsPages.write(ctx.vertx().getOrCreateContext(), read, c, filter, body, next -> {
+      if (response.writeQueueFull()) {
+        response.drainHandler(v -> next.run());
+      } else {
+        next.run();
+      }
+    }).onComplete(ar -> {
+      read.close();
+      if (ar.succeeded()) {
+        body.append(",\"seq\":" + read.headSeq() + "}").finish();
+      } else if (body.started()) {
+        response.reset();
+      } else if (!response.closed()) {
+        fail(ctx, ar.cause());
+      }
+    });
   }
 
   // --- auth: each answers 403 / 429 itself and returns null when the request is refused

@@ -51,6 +51,8 @@ public final class EngineOptions {
   /** Every option may come from an environment variable: this prefix, then the flag's name. */
   public static final String ENV_PREFIX = "PATCHWIRE_";
   public static final int DEFAULT_MAX_INBOUND_FRAME_BYTES = 4096;
+  public static final int DEFAULT_SNAPSHOT_READS = 4;
+  public static final long DEFAULT_SNAPSHOT_TIMEOUT_MILLIS = 60_000;
 
   /** Collection names are path segments and SQL values: keep them plain. */
   public static final Pattern COLLECTION_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
@@ -70,6 +72,8 @@ public final class EngineOptions {
   /** 0 until set: then documents are bounded like bodies (see {@link #maxDocBytes()}). */
   private long maxDocBytes = 0;
   private int maxInboundFrameBytes = DEFAULT_MAX_INBOUND_FRAME_BYTES;
+  private int snapshotReads = DEFAULT_SNAPSHOT_READS;
+  private long snapshotTimeoutMillis = DEFAULT_SNAPSHOT_TIMEOUT_MILLIS;
   private boolean wsCompression = false;
   private long flushIntervalMillis = 0;
   private boolean kanban = true;
@@ -122,6 +126,8 @@ public final class EngineOptions {
     logCompactIntervalMillis = other.logCompactIntervalMillis;
     maxDocBytes = other.maxDocBytes;
     maxInboundFrameBytes = other.maxInboundFrameBytes;
+    snapshotReads = other.snapshotReads;
+    snapshotTimeoutMillis = other.snapshotTimeoutMillis;
     wsCompression = other.wsCompression;
     flushIntervalMillis = other.flushIntervalMillis;
     kanban = other.kanban;
@@ -167,6 +173,10 @@ public final class EngineOptions {
       "  --log-retention LIMITS         change-log retention: an age (90s, 30min, 12h, 7d) and/or a size,",
       "                                 comma-separated; the stricter wins (default 7d,256m)",
       "  --log-compact-interval MS      how often old change-log rows are removed (default 60000)",
+      "  --snapshot-reads N             snapshots, resyncs, change-log replays and collection GETs read at once;",
+      "                                 the others wait their turn (default 4)",
+      "  --snapshot-timeout MS          longest one of those reads may last; then its stream closes with 1011",
+      "                                 (its GET is cut off) and the next one starts (default 60000)",
       "  --collection NAME[=SCHEMA]     add a collection, optionally with a JSON Schema file (repeatable)",
       "  --flush-interval MS            let a change wait up to MS for others, one socket write for all (default 0)",
       "  --ws-compression               offer permessage-deflate on WebSockets (off: it costs CPU per socket)",
@@ -357,7 +367,8 @@ public final class EngineOptions {
             "--cors-origin", "--allowed-hosts", "--max-write-bytes-in-flight", "--max-queued-writes",
             "--max-connections", "--max-connections-per-ip", "--header-timeout", "--body-timeout",
             "--idle-timeout", "--jwt-secret", "--jwt-public-key", "--jwt-issuer", "--jwt-audience",
-            "--max-writes-per-second", "--log-level", "--log-format" -> {
+            "--max-writes-per-second", "--log-level", "--log-format",
+            "--snapshot-reads", "--snapshot-timeout" -> {
           if (value == null) {
             if (i + 1 >= args.length) {
               throw new IllegalArgumentException(flag + " needs a value");
@@ -417,6 +428,8 @@ public final class EngineOptions {
       case "--max-writes-per-second" -> setMaxWritesPerSecond(parseInt(flag, value));
       case "--log-level" -> setLogLevel(value);
       case "--log-format" -> setLogFormat(value);
+      case "--snapshot-reads" -> setSnapshotReads(parseInt(flag, value));
+      case "--snapshot-timeout" -> setSnapshotTimeoutMillis(parseSize(flag, value));
       default -> throw new IllegalStateException(flag);
     }
   }
@@ -470,6 +483,8 @@ public final class EngineOptions {
   public Duration logRetentionAge() { return logRetentionAge; }
   public long logRetentionBytes() { return logRetentionBytes; }
   public long logCompactIntervalMillis() { return logCompactIntervalMillis; }
+  public int snapshotReads() { return snapshotReads; }
+  public long snapshotTimeoutMillis() { return snapshotTimeoutMillis; }
   public boolean wsCompression() { return wsCompression; }
   public long flushIntervalMillis() { return flushIntervalMillis; }
   public boolean kanban() { return kanban; }
@@ -687,6 +702,22 @@ public final class EngineOptions {
 
   public EngineOptions setLogCompactIntervalMillis(long millis) {
     this.logCompactIntervalMillis = positive("log compact interval", millis);
+    return this;
+  }
+
+  /**
+   * See {@code --snapshot-reads}: how many consistent reads (stream snapshots and resyncs,
+   * change-log replays, {@code GET .../docs}) run at once, each holding a database connection and
+   * about a page of memory; the others wait in arrival order.
+   */
+  public EngineOptions setSnapshotReads(int reads) {
+    this.snapshotReads = (int) positive("snapshot reads", reads);
+    return this;
+  }
+
+  /** See {@code --snapshot-timeout}: the longest one consistent read may stay open. */
+  public EngineOptions setSnapshotTimeoutMillis(long millis) {
+    this.snapshotTimeoutMillis = positive("snapshot timeout", millis);
     return this;
   }
 

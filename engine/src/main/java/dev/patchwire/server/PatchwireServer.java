@@ -74,7 +74,8 @@ public final class PatchwireServer {
       return Future.failedFuture(e);
     }
     DocumentStore store = new DocumentStore(options.dataDir(), specs, new DocumentStore.Retention(
-        options.logRetentionAge(), options.logRetentionBytes(), options.logCompactIntervalMillis()));
+        options.logRetentionAge(), options.logRetentionBytes(), options.logCompactIntervalMillis()),
+        new DocumentStore.Reads(options.snapshotReads(), options.snapshotTimeoutMillis()));
     store.limitQueue(options.maxQueuedWrites());
     EngineHealth health = new EngineHealth();
     // An OutOfMemoryError thrown in any handler reaches here: /health says so from then on.

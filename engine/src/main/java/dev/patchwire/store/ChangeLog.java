@@ -35,30 +35,32 @@ public final class ChangeLog {
       + " (seq, coll, doc_id, kind, patch, after_doc, before_fields, bytes, committed_at)"
       + " VALUES (?, ?, ?, ?, ? FORMAT JSON, ? FORMAT JSON, ? FORMAT JSON, ?, CURRENT_TIMESTAMP)";
 
-  /**
-   * One statement, so one coherent view: the head and the oldest seq kept, and the collection's
-   * changes after a position, at most a limit of them.
-   */
-  private static final String SINCE = "SELECT h.head, h.oldest, c.seq, c.doc_id,"
-      + " CAST(c.patch AS VARCHAR), CAST(c.after_doc AS VARCHAR), CAST(c.before_fields AS VARCHAR)"
-      + " FROM (SELECT COALESCE(MAX(seq), 0) AS head, COALESCE(MIN(seq), 0) AS oldest FROM pw_changes) h"
-      + " LEFT JOIN (SELECT * FROM pw_changes WHERE seq > ? AND coll = ? ORDER BY seq LIMIT ?) c ON TRUE"
-      + " ORDER BY c.seq";
-
   /** The most changes a resume replays from the log; past that a snapshot is cheaper. */
   public static final int MAX_REPLAY = 10_000;
 
   /**
-   * The most bytes of log rows a resume reads; past that a snapshot is sent. Without it, one
-   * client resuming from an old position over large documents could load the whole log at once.
+   * The most bytes of log rows a resume replays; past that a snapshot is cheaper and is sent. The
+   * replay itself is read page by page (see {@link ConsistentRead}), so this bounds the work, not
+   * the memory.
    */
   public static final long MAX_REPLAY_BYTES = 16L << 20;
 
   private static final String SIZE = "SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM pw_changes"
       + " WHERE seq > ? AND coll = ?";
 
-  /** What {@link #since} found. {@code changes} is null when the log cannot replay the position. */
-  public record Replay(long headSeq, List<Change> changes) {
+  private static final String PAGE_SIZES = "SELECT seq, bytes FROM pw_changes"
+      + " WHERE seq > ? AND seq <= ? AND coll = ? ORDER BY seq LIMIT " + ConsistentRead.PAGE_ROWS;
+
+  private static final String PAGE = "SELECT seq, doc_id, CAST(patch AS VARCHAR),"
+      + " CAST(after_doc AS VARCHAR), CAST(before_fields AS VARCHAR) FROM pw_changes"
+      + " WHERE seq > ? AND seq <= ? AND coll = ? ORDER BY seq";
+
+  /**
+   * What the log of one read holds after a position: {@code replayable} when it has every change
+   * after it (none compacted away, the position not ahead of the head) and few enough of them
+   * ({@link #MAX_REPLAY}, {@link #MAX_REPLAY_BYTES}) that a replay is cheaper than a snapshot.
+   */
+  public record Coverage(boolean replayable, long changes, long bytes) {
   }
 
   private ChangeLog() {
@@ -90,38 +92,35 @@ public final class ChangeLog {
     return out;
   }
 
-  /**
-   * The changes of {@code collection} after {@code seq}, up to the log's head. {@code changes} is
-   * null when the log has lost some of them (compacted), when {@code seq} is ahead of the head, or
-   * when there are more than {@link #MAX_REPLAY} or {@link #MAX_REPLAY_BYTES} of them (checked
-   * first, by a query that reads only their sizes).
-   */
-  static Future<Replay> since(Pool pool, String collection, long seq) {
-    return pool.preparedQuery(SIZE).execute(Tuple.of(seq, collection)).compose(size -> {
-      Row r = size.iterator().next();
-      if (r.getLong(0) > MAX_REPLAY || r.getLong(1) > MAX_REPLAY_BYTES) {
-        return Future.succeededFuture(new Replay(0, null));
-      }
-      return read(pool, collection, seq);
+  /** See {@link ConsistentRead#logCoverage}: read in the read's own view. */
+  static Future<Coverage> coverage(ConsistentRead read, String collection, long seq) {
+    long head = read.headSeq();
+    if (seq > head || (head > 0 && seq < read.oldestSeq() - 1)) {
+      return Future.succeededFuture(new Coverage(false, 0, 0));
+    }
+    return read.query(SIZE, Tuple.of(seq, collection)).map(rows -> {
+      Row r = rows.iterator().next();
+      long n = r.getLong(0);
+      long bytes = r.getLong(1);
+      return new Coverage(n <= MAX_REPLAY && bytes <= MAX_REPLAY_BYTES, n, bytes);
     });
   }
 
-  private static Future<Replay> read(Pool pool, String collection, long seq) {
-    return pool.preparedQuery(SINCE).execute(Tuple.of(seq, collection, MAX_REPLAY + 1)).map(rows -> {
-      long head = 0;
-      long oldest = 0;
-      List<Change> changes = new ArrayList<>();
-      for (Row row : rows) {
-        head = row.getLong(0);
-        oldest = row.getLong(1);
-        Long s = row.getLong(2);
-        if (s != null) {
-          changes.add(rebuild(s, collection, row.getString(3), row.getString(4), row.getString(5),
-              row.getString(6)));
-        }
+  /** See {@link ConsistentRead#changesAfter}: the sizes of the next rows first, then the rows that fit. */
+  static Future<List<Change>> page(ConsistentRead read, String collection, long afterSeq) {
+    return read.query(PAGE_SIZES, Tuple.of(afterSeq, read.headSeq(), collection)).compose(sizes -> {
+      Long upTo = ConsistentRead.lastThatFits(sizes, row -> row.getLong(0), row -> row.getInteger(1));
+      if (upTo == null) {
+        return Future.succeededFuture(List.of());
       }
-      boolean complete = seq <= head && (head == 0 || seq >= oldest - 1) && changes.size() <= MAX_REPLAY;
-      return new Replay(head, complete ? changes : null);
+      return read.query(PAGE, Tuple.of(afterSeq, upTo, collection)).map(rows -> {
+        List<Change> changes = new ArrayList<>(rows.size());
+        for (Row row : rows) {
+          changes.add(rebuild(row.getLong(0), collection, row.getString(1), row.getString(2),
+              row.getString(3), row.getString(4)));
+        }
+        return changes;
+      });
     });
   }
 

@@ -31,6 +31,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -42,16 +43,14 @@ import java.util.function.Consumer;
  * the commit the changes go to the publisher (the MsgStore), in seq order. A refused write
  * writes and publishes nothing.
  *
- * <p>Reads (snapshots, single documents) run on the pool from any context. A snapshot is one SQL
- * statement over both tables, and H2 (MVStore, READ COMMITTED) gives one statement a coherent
- * view, so the seq it reports is exactly the last change its documents contain.
+ * <p>Reads run from any context. A single document is one SQL statement over both tables, and H2
+ * (MVStore, READ COMMITTED) gives one statement a coherent view, so the seq it reports is exactly
+ * the last change its document contains. A collection or a change-log replay is read in pages
+ * within one {@link ConsistentRead} (one SNAPSHOT transaction, so the same guarantee), on a pool
+ * of its own whose size bounds how many such reads run at once: the others wait their turn.
  */
 public final class DocumentStore extends VerticleBase {
 
-  private static final String SNAPSHOT_SQL =
-      "SELECT h.head, d.id, CAST(d.body AS VARCHAR), d.seq"
-          + " FROM (SELECT COALESCE(MAX(seq), 0) AS head FROM pw_changes) h"
-          + " LEFT JOIN pw_docs d ON d.coll = ?";
   private static final String GET_SQL =
       "SELECT h.head, CAST(d.body AS VARCHAR), d.seq"
           + " FROM (SELECT COALESCE(MAX(seq), 0) AS head FROM pw_changes) h"
@@ -63,6 +62,15 @@ public final class DocumentStore extends VerticleBase {
   private Pool pool;
   /** The single writer's own connection, so that reads queueing for the pool never delay a commit. */
   private Pool writePool;
+  /**
+   * Consistent reads (snapshots, GET of a collection, change-log replays), each holding one
+   * connection for as long as it lasts: the pool's size is how many run at once, its wait queue
+   * (first come, first served, no timeout) holds the others.
+   */
+  private Pool snapshotPool;
+  private final Reads reads;
+  private final AtomicInteger readsOpen = new AtomicInteger();
+  private final AtomicInteger readsWaiting = new AtomicInteger();
   private String epoch;
   /** Seq of the last committed change; only the writer touches it after start. */
   private long lastSeq;
@@ -101,10 +109,31 @@ public final class DocumentStore extends VerticleBase {
   public record Retention(Duration maxAge, long maxBytes, long compactEveryMillis) {
   }
 
+  /**
+   * How many consistent reads run at once, and how long one may last (then it is closed, so that
+   * a client that stops reading its snapshot cannot keep its place forever).
+   */
+  public record Reads(int concurrent, long timeoutMillis) {
+
+    public static final Reads DEFAULT = new Reads(4, 60_000);
+
+    public Reads {
+      if (concurrent <= 0 || timeoutMillis <= 0) {
+        throw new IllegalArgumentException("snapshot reads and their timeout must be positive");
+      }
+    }
+  }
+
   public DocumentStore(Path dataDir, Map<String, CollectionSpec> collections, Retention retention) {
+    this(dataDir, collections, retention, Reads.DEFAULT);
+  }
+
+  public DocumentStore(Path dataDir, Map<String, CollectionSpec> collections, Retention retention,
+      Reads reads) {
     this.dataDir = dataDir;
     this.collections = Map.copyOf(collections);
     this.retention = retention;
+    this.reads = reads;
   }
 
   @Override
@@ -120,6 +149,10 @@ public final class DocumentStore extends VerticleBase {
     JDBCConnectOptions connect = new JDBCConnectOptions().setJdbcUrl(url).setUser("sa").setPassword("");
     pool = JDBCPool.pool(vertx, connect, new PoolOptions().setMaxSize(4).setName("patchwire-read"));
     writePool = JDBCPool.pool(vertx, connect, new PoolOptions().setMaxSize(1).setName("patchwire-write"));
+    // Every use of this pool is a transaction (ConsistentRead), so the autocommit bug below does
+    // not reach it; no timeout on the wait, a read waits for its turn however long the queue.
+    snapshotPool = JDBCPool.pool(vertx, connect, new PoolOptions().setMaxSize(reads.concurrent())
+        .setConnectionTimeout(0).setName("patchwire-snapshot"));
     // Only the writer's pool may ever run a transaction: vertx-jdbc-client 5.0.x leaves a pooled
     // connection in autocommit=false after withTransaction (vert-x3/vertx-jdbc-client#356), so a
     // read-pool connection that once ran one would run every later statement, compaction's
@@ -160,10 +193,26 @@ public final class DocumentStore extends VerticleBase {
             .log(System.Logger.Level.WARNING, "change-log compaction failed", e));
   }
 
-  /** The changes of a collection after {@code seq}, from the durable log; see {@link ChangeLog#since}. */
-  public Future<ChangeLog.Replay> changesSince(String collection, long seq) {
-    return ChangeLog.since(pool, collection, seq);
+  /**
+   * Begins a consistent read (see {@link ConsistentRead}) once one of the
+   * {@link Reads#concurrent()} places is free; reads wait in the order they asked. Call from the
+   * context that will use the read. The caller must close it.
+   */
+  public Future<ConsistentRead> openRead() {
+    readsWaiting.incrementAndGet();
+    return snapshotPool.getConnection()
+        .onComplete(ar -> readsWaiting.decrementAndGet())
+        .compose(conn -> {
+          readsOpen.incrementAndGet();
+          return ConsistentRead.begin(vertx, conn, reads.timeoutMillis(), readsOpen::decrementAndGet);
+        });
   }
+
+  /** Consistent reads running now. */
+  public int readsOpen() { return readsOpen.get(); }
+
+  /** Consistent reads waiting for a place. */
+  public int readsWaiting() { return readsWaiting.get(); }
 
   /** How many transactions the writer committed, for the tests of this package. */
   long commits() {
@@ -188,7 +237,7 @@ public final class DocumentStore extends VerticleBase {
   @Override
   public Future<?> stop() {
     return pool == null ? Future.succeededFuture()
-        : Future.join(pool.close(), writePool.close());
+        : Future.join(pool.close(), writePool.close(), snapshotPool.close());
   }
 
   /** A new epoch: random, so that two fresh databases never share one. No ':' in it. */
@@ -658,19 +707,27 @@ public final class DocumentStore extends VerticleBase {
             : "If-Match " + ifMatch + " but the document does not exist");
   }
 
-  /** The collection as of one seq; see the class comment for why it is coherent. */
+  /**
+   * The whole collection as of one seq, in memory: for small collections and tests only (streams
+   * and {@code GET .../docs} write the pages of a {@link #openRead} as they come).
+   */
   public Future<Snapshot> snapshot(String collection) {
-    return pool.preparedQuery(SNAPSHOT_SQL).execute(Tuple.of(collection)).map(rows -> {
-      long head = 0;
-      List<Snapshot.StoredDoc> docs = new ArrayList<>(rows.size());
-      for (Row row : rows) {
-        head = row.getLong(0);
-        String id = row.getString(1);
-        if (id != null) {
-          docs.add(new Snapshot.StoredDoc(id, row.getString(2), row.getLong(3)));
-        }
+    return openRead().compose(read -> {
+      List<Snapshot.StoredDoc> docs = new ArrayList<>();
+      return allDocs(read, collection, null, docs)
+          .map(v -> new Snapshot(read.headSeq(), docs))
+          .onComplete(ar -> read.close());
+    });
+  }
+
+  private static Future<Void> allDocs(ConsistentRead read, String collection, String after,
+      List<Snapshot.StoredDoc> into) {
+    return read.docsAfter(collection, after).compose(page -> {
+      if (page.isEmpty()) {
+        return Future.succeededFuture();
       }
-      return new Snapshot(head, docs);
+      into.addAll(page);
+      return allDocs(read, collection, page.get(page.size() - 1).id(), into);
     });
   }
 

@@ -15,7 +15,19 @@ public interface FrameEncoder {
   Buffer live(String epoch, long seq, String ops);
 
   /** The start or resync snapshot: {@code add} of {@code /collection} with {@code docsJson}. */
-  Buffer snapshot(String epoch, long seq, String collection, String docsJson);
+  default Buffer snapshot(String epoch, long seq, String collection, String docsJson) {
+    return Buffer.buffer(snapshotHead(epoch, seq, collection) + docsJson + snapshotTail(epoch, seq));
+  }
+
+  /**
+   * The text of a snapshot message before its collection map; the map, then
+   * {@link #snapshotTail}, complete it. A snapshot too large to build at once is written in
+   * these pieces (see {@link PiecewiseMessage}).
+   */
+  String snapshotHead(String epoch, long seq, String collection);
+
+  /** The text of a snapshot message after its collection map. */
+  String snapshotTail(String epoch, long seq);
 
   /** @param scope the hash of the token's read grants, or null without auth (then not sent) */
   Buffer ready(String epoch, long seq, boolean resumed, String scope);

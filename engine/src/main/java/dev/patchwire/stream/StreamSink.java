@@ -21,6 +21,14 @@ public interface StreamSink {
    */
   boolean writeDeferred(Buffer frame);
 
+  /**
+   * Writes one fragment of a message too large to build at once (see {@link PiecewiseMessage})
+   * and flushes. The fragments of one message, written in order with nothing else between them,
+   * arrive as exactly the message {@link #write} would have sent whole: on a WebSocket one text
+   * message in continuation frames, on SSE the parts of one event.
+   */
+  void writeFragment(Buffer fragment, boolean first, boolean last);
+
   /** Sends what {@link #writeDeferred} left unflushed. */
   void flush();
 

@@ -4,7 +4,7 @@ import dev.patchwire.msg.Change;
 import dev.patchwire.msg.History;
 import dev.patchwire.msg.Position;
 import dev.patchwire.store.ChangeLog;
-import dev.patchwire.store.Snapshot;
+import dev.patchwire.store.ConsistentRead;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayDeque;
@@ -55,6 +55,12 @@ public final class Subscription {
   private long delivered;
   /** The close code the engine sent, for the log; 0 while open or when the client closed. */
   private short closeCode;
+  /** The consistent read of the start or resync in progress, or null. */
+  private ConsistentRead read;
+  /** The snapshot message being written, or null. */
+  private PiecewiseMessage message;
+  /** What the start does next once the socket drains, or null. */
+  private Runnable afterDrain;
 
   // Read by the stats endpoint from other threads; approximate is fine there.
   private volatile long peakHeldBytes;
@@ -103,7 +109,7 @@ public final class Subscription {
     }
     History.Replay replay = streams.history().since(since.seq());
     if (replay != null && replayBytes(replay.changes()) <= ChangeLog.MAX_REPLAY_BYTES) {
-      resume(replay.changes(), replay.headSeq());
+      replayFromMemory(replay.changes(), 0, replay.headSeq());
       return;
     }
     if (replay != null) {
@@ -111,20 +117,21 @@ public final class Subscription {
       sendSnapshot(Start.FRESH);
       return;
     }
-    streams.store().changesSince(request.collection(), since.seq())
+    // One read answers both questions: whether the log covers since, and if not the snapshot.
+    openRead(read -> read.logCoverage(request.collection(), since.seq())
         .onComplete(ar -> context.runOnContext(v -> {
           if (state == State.CLOSED) {
             return;
           }
-          if (ar.succeeded() && ar.result().changes() != null) {
-            resume(ar.result().changes(), ar.result().headSeq());
+          if (ar.succeeded() && ar.result().replayable()) {
+            replayFromLog(read, since.seq());
           } else {
             if (ar.failed()) {
               streams.log().log(System.Logger.Level.WARNING, "change-log replay failed", ar.cause());
             }
-            sendSnapshot(Start.FRESH);
+            snapshotFrom(read, Start.FRESH);
           }
-        }));
+        })));
   }
 
   private long replayBytes(List<Change> changes) {
@@ -137,17 +144,70 @@ public final class Subscription {
     return bytes;
   }
 
-  /** Sends the missed changes of this stream, Ready, then whatever arrived live meanwhile. */
-  private void resume(List<Change> changes, long headSeq) {
-    for (Change change : changes) {
-      if (!change.collection().equals(request.collection())) {
-        continue;
-      }
-      Delivery d = Delivery.of(visible, change);
-      if (d != Delivery.NONE) {
-        deliver(sink.encoder().live(streams.epoch(), change.seq(), d.ops(change)));
-      }
+  /**
+   * Sends the missed changes from the history, a batch of at most about a fragment's size at a
+   * time and the next once the socket has taken it; then Ready and what arrived live meanwhile.
+   */
+  private void replayFromMemory(List<Change> changes, int from, long headSeq) {
+    if (state == State.CLOSED) {
+      return;
     }
+    int i = from;
+    long written = 0;
+    while (i < changes.size() && written < PiecewiseMessage.FRAGMENT_CHARS) {
+      written += replayOne(changes.get(i++));
+    }
+    sink.flush();
+    if (i == changes.size()) {
+      resumed(headSeq);
+      return;
+    }
+    int next = i;
+    whenWritable(() -> replayFromMemory(changes, next, headSeq));
+  }
+
+  /** Sends the missed changes from the durable log, page by page, each once the socket has room. */
+  private void replayFromLog(ConsistentRead read, long afterSeq) {
+    read.changesAfter(request.collection(), afterSeq).onComplete(ar -> context.runOnContext(v -> {
+      if (state == State.CLOSED) {
+        return;
+      }
+      if (ar.failed()) {
+        failStart("could not read the change log", ar.cause());
+        return;
+      }
+      List<Change> page = ar.result();
+      if (page.isEmpty()) {
+        resumed(read.headSeq());
+        return;
+      }
+      for (Change change : page) {
+        replayOne(change);
+      }
+      sink.flush();
+      long last = page.get(page.size() - 1).seq();
+      whenWritable(() -> replayFromLog(read, last));
+    }));
+  }
+
+  /** Writes one missed change if this stream sees it; the bytes written. */
+  private long replayOne(Change change) {
+    if (!change.collection().equals(request.collection())) {
+      return 0;
+    }
+    Delivery d = Delivery.of(visible, change);
+    if (d == Delivery.NONE) {
+      return 0;
+    }
+    Buffer frame = sink.encoder().live(streams.epoch(), change.seq(), d.ops(change));
+    sink.writeDeferred(frame);
+    streams.countDelivery();
+    return frame.length();
+  }
+
+  /** The replay is complete up to {@code headSeq}: Ready, then whatever arrived live meanwhile. */
+  private void resumed(long headSeq) {
+    endRead();
     lastSeq = headSeq;
     sink.write(sink.encoder().ready(streams.epoch(), lastSeq, true, request.scope()));
     goLive();
@@ -187,25 +247,99 @@ public final class Subscription {
   private enum Start { FRESH, RESYNC }
 
   private void sendSnapshot(Start start) {
-    streams.store().snapshot(request.collection()).onComplete(ar -> context.runOnContext(v -> {
-      if (state == State.CLOSED) {
-        return;
-      }
+    openRead(read -> snapshotFrom(read, start));
+  }
+
+  /**
+   * Waits for a place among the store's consistent reads (see {@code --snapshot-reads}), then
+   * runs {@code then} with the read. Meanwhile the stream shows nothing but pings, and live
+   * changes wait in {@code pending} as they do while a snapshot is read.
+   */
+  private void openRead(java.util.function.Consumer<ConsistentRead> then) {
+    streams.store().openRead().onComplete(ar -> context.runOnContext(v -> {
       if (ar.failed()) {
-        streams.log().log(System.Logger.Level.WARNING, "snapshot of " + request.collection() + " failed", ar.cause());
-        sink.write(sink.encoder().error("internal", "could not read the collection"));
-        close((short) 1011, "snapshot failed");
+        failStart("could not read the collection", ar.cause());
         return;
       }
-      Snapshot snap = ar.result();
-      sink.write(sink.encoder().snapshot(streams.epoch(), snap.seq(), request.collection(),
-          SnapshotJson.docs(snap, visible)));
-      lastSeq = snap.seq();
-      if (start == Start.FRESH) {
-        sink.write(sink.encoder().ready(streams.epoch(), lastSeq, false, request.scope()));
+      ConsistentRead r = ar.result();
+      if (state == State.CLOSED) {
+        r.close();
+        return;
       }
-      goLive();
+      read = r;
+      r.expiredHandler(() -> context.runOnContext(x -> {
+        if (read == r) {
+          failStart("the snapshot took longer than --snapshot-timeout", null);
+        }
+      }));
+      then.accept(r);
     }));
+  }
+
+  /**
+   * Writes the snapshot message of {@code read} in pieces as its pages come (one text message in
+   * continuation frames, or one SSE event), then Ready (a fresh stream) and live.
+   */
+  private void snapshotFrom(ConsistentRead read, Start start) {
+    long seq = read.headSeq();
+    FrameEncoder encoder = sink.encoder();
+    PiecewiseMessage m = new PiecewiseMessage(sink::writeFragment);
+    message = m;
+    m.append(encoder.snapshotHead(streams.epoch(), seq, request.collection()));
+    DocsPages.write(context, read, request.collection(), visible, m, this::whenWritable)
+        .onComplete(ar -> {
+          if (state == State.CLOSED) {
+            return;
+          }
+          if (ar.failed()) {
+            failStart("could not read the collection", ar.cause());
+            return;
+          }
+          endRead();
+          m.append(encoder.snapshotTail(streams.epoch(), seq)).finish();
+          message = null;
+          lastSeq = seq;
+          if (start == Start.FRESH) {
+            sink.write(encoder.ready(streams.epoch(), lastSeq, false, request.scope()));
+          }
+          goLive();
+        });
+  }
+
+  /**
+   * Runs {@code next} once the socket has room: soon (in its own task, so that a long start does
+   * not hold the event loop), or when it drains. The continuation is set before the check, as a
+   * drain may be reported while the check runs.
+   */
+  private void whenWritable(Runnable next) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    afterDrain = next;
+    if (!sink.writeQueueFull() && afterDrain == next) {
+      afterDrain = null;
+      context.runOnContext(v -> next.run());
+    }
+  }
+
+  /** The start failed: an error frame unless a message is half written, then close with 1011. */
+  private void failStart(String why, Throwable cause) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    streams.log().log(System.Logger.Level.WARNING, why + " (" + request.collection() + ")", cause);
+    if (message == null || !message.started()) {
+      sink.write(sink.encoder().error("internal", why));
+    }
+    close((short) 1011, "snapshot failed");
+  }
+
+  /** Gives the read back, for the next one in line. */
+  private void endRead() {
+    if (read != null) {
+      read.close();
+      read = null;
+    }
   }
 
   /** After a start or resync snapshot: the waiting live frames after its seq, then live. */
@@ -266,7 +400,11 @@ public final class Subscription {
   }
 
   private void onDrain() {
-    if (state == State.LIVE) {
+    if (afterDrain != null) {
+      Runnable next = afterDrain;
+      afterDrain = null;
+      next.run();
+    } else if (state == State.LIVE) {
       Buffer next;
       while (!sink.writeQueueFull() && (next = outbox.poll()) != null) {
         heldBytes -= next.length();
@@ -330,8 +468,10 @@ public final class Subscription {
       armExpiry();  // a far exp is waited for in steps
       return;
     }
-    sink.write(sink.encoder().error("token_expired",
-        "the stream's token has expired; reconnect with a fresh token, since and scope"));
+    if (message == null || !message.started()) {  // else the frame would land inside the snapshot
+      sink.write(sink.encoder().error("token_expired",
+          "the stream's token has expired; reconnect with a fresh token, since and scope"));
+    }
     close((short) 4401, "token_expired");
   }
 
@@ -366,6 +506,9 @@ public final class Subscription {
     pending.clear();
     outbox.clear();
     heldBytes = 0;
+    afterDrain = null;
+    message = null;
+    endRead();
     fanout.remove(this);
     LOG.debug("stream {} closed {}: {}, {} live messages sent, {} dropped, {} resyncs", id,
         closeCode == 0 ? "by the client" : "with " + closeCode, this, delivered, droppedTotal, resyncs);

@@ -24,9 +24,16 @@ public final class SseFrames implements FrameEncoder {
     return Buffer.buffer("id: " + epoch + ":" + seq + "\nevent: json_patch\ndata: " + ops + "\n\n");
   }
 
+  /** One event whose one {@code data:} line may be written in many pieces: the map holds no newline. */
   @Override
-  public Buffer snapshot(String epoch, long seq, String collection, String docsJson) {
-    return live(epoch, seq, "[{\"op\":\"add\",\"path\":\"/" + collection + "\",\"value\":" + docsJson + "}]");
+  public String snapshotHead(String epoch, long seq, String collection) {
+    return "id: " + epoch + ":" + seq + "\nevent: json_patch\ndata: [{\"op\":\"add\",\"path\":\"/"
+        + collection + "\",\"value\":";
+  }
+
+  @Override
+  public String snapshotTail(String epoch, long seq) {
+    return "}]\n\n";
   }
 
   @Override

@@ -24,17 +24,15 @@ public final class SseTransport {
 
   private final Streams streams;
   private final Fanout fanout;
-  private final Set<HttpServerResponse> responses = new HashSet<>();
+  private final Set<SseSink> sinks = new HashSet<>();
 
   /** One per event loop; sends {@code :ping} to its own streams every {@code pingIntervalMillis}. */
   public SseTransport(Vertx vertx, Streams streams, Fanout fanout, long pingIntervalMillis) {
     this.streams = streams;
     this.fanout = fanout;
     vertx.setPeriodic(pingIntervalMillis, id -> {
-      for (HttpServerResponse r : responses) {
-        if (!r.writeQueueFull()) {
-          r.write(PING);
-        }
+      for (SseSink s : sinks) {
+        s.ping();
       }
     });
   }
@@ -53,15 +51,25 @@ public final class SseTransport {
         .putHeader("Cache-Control", "no-cache")
         .putHeader("X-Accel-Buffering", "no");
     response.write(PREAMBLE);
-    responses.add(response);
-    fanout.open(opening.request, new SseSink(response));
+    SseSink sink = new SseSink(response);
+    sinks.add(sink);
+    fanout.open(opening.request, sink);
   }
 
   private final class SseSink implements StreamSink {
     private final HttpServerResponse response;
+    /** True between the first and the last part of an event written in parts. */
+    private boolean midEvent;
 
     SseSink(HttpServerResponse response) {
       this.response = response;
+    }
+
+    /** A {@code :ping} comment, unless the socket is full or it would land inside an event. */
+    void ping() {
+      if (!midEvent && !response.writeQueueFull()) {
+        write(PING);
+      }
     }
 
     @Override
@@ -79,6 +87,13 @@ public final class SseTransport {
       if (!response.ended() && !response.closed()) {
         response.write(frame);
       }
+    }
+
+    /** An event's parts are HTTP chunks of one response: SSE has no framing of its own. */
+    @Override
+    public void writeFragment(Buffer fragment, boolean first, boolean last) {
+      midEvent = !last;
+      write(fragment);
     }
 
     /** Vert.x flushes each response write; SSE streams do without coalescing. */
@@ -105,7 +120,7 @@ public final class SseTransport {
     @Override
     public void closedHandler(Runnable onClosed) {
       Runnable gone = () -> {
-        responses.remove(response);
+        sinks.remove(this);
         onClosed.run();
       };
       response.closeHandler(v -> gone.run());
@@ -114,7 +129,7 @@ public final class SseTransport {
 
     @Override
     public void close(short code, String reason) {
-      responses.remove(response);
+      sinks.remove(this);
       if (!response.ended() && !response.closed()) {
         response.end();
       }

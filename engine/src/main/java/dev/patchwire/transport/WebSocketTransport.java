@@ -8,13 +8,16 @@ import dev.patchwire.stream.Fanout;
 import dev.patchwire.stream.FrameEncoder;
 import dev.patchwire.stream.StreamSink;
 import dev.patchwire.stream.Streams;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -222,6 +225,20 @@ public final class WebSocketTransport {
       boolean first = !unflushed;
       unflushed = true;
       return first;
+    }
+
+    /**
+     * One text message in several frames (RFC 6455 5.4): a text frame, then continuation frames,
+     * the last one final. Written below Vert.x like every other frame, so that nothing overtakes
+     * them; Vert.x's pings may come between them, as control frames may.
+     */
+    @Override
+    public void writeFragment(Buffer fragment, boolean first, boolean last) {
+      ByteBuf bytes = ((BufferInternal) fragment).getByteBuf();
+      WebSocketFrame frame = first ? new TextWebSocketFrame(last, 0, bytes)
+          : new ContinuationWebSocketFrame(last, 0, bytes);
+      channel.writeAndFlush(frame, channel.voidPromise());
+      unflushed = false;
     }
 
     private TextWebSocketFrame textFrame(Buffer frame) {

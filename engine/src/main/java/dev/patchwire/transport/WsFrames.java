@@ -23,9 +23,13 @@ public final class WsFrames implements FrameEncoder {
   }
 
   @Override
-  public Buffer snapshot(String epoch, long seq, String collection, String docsJson) {
-    return Buffer.buffer("{\"JsonPatch\":[{\"op\":\"add\",\"path\":\"/" + collection + "\",\"value\":"
-        + docsJson + "}],\"seq\":" + seq + ",\"epoch\":" + Json.quote(epoch) + ",\"snapshot\":true}");
+  public String snapshotHead(String epoch, long seq, String collection) {
+    return "{\"JsonPatch\":[{\"op\":\"add\",\"path\":\"/" + collection + "\",\"value\":";
+  }
+
+  @Override
+  public String snapshotTail(String epoch, long seq) {
+    return "}],\"seq\":" + seq + ",\"epoch\":" + Json.quote(epoch) + ",\"snapshot\":true}";
   }
 
   @Override
