@@ -49,7 +49,7 @@ public final class ChangeLog {
       + " WHERE seq > ? AND coll = ?";
 
   private static final String PAGE_SIZES = "SELECT seq, bytes FROM pw_changes"
-      + " WHERE seq > ? AND seq <= ? AND coll = ? ORDER BY seq LIMIT " + ConsistentRead.PAGE_ROWS;
+      + " WHERE seq > ? AND seq <= ? AND coll = ? ORDER BY seq LIMIT ?";
 
   private static final String PAGE = "SELECT seq, doc_id, CAST(patch AS VARCHAR),"
       + " CAST(after_doc AS VARCHAR), CAST(before_fields AS VARCHAR) FROM pw_changes"
@@ -108,12 +108,13 @@ public final class ChangeLog {
 
   /** See {@link ConsistentRead#changesAfter}: the sizes of the next rows first, then the rows that fit. */
   static Future<List<Change>> page(ConsistentRead read, String collection, long afterSeq) {
-    return read.query(PAGE_SIZES, Tuple.of(afterSeq, read.headSeq(), collection)).compose(sizes -> {
+    return read.query(PAGE_SIZES, Tuple.of(afterSeq, read.headSeq(), collection, read.changesWindow)).compose(sizes -> {
       Long upTo = ConsistentRead.lastThatFits(sizes, row -> row.getLong(0), row -> row.getInteger(1));
       if (upTo == null) {
         return Future.succeededFuture(List.of());
       }
       return read.query(PAGE, Tuple.of(afterSeq, upTo, collection)).map(rows -> {
+        read.changesWindow = ConsistentRead.window(rows.size());
         List<Change> changes = new ArrayList<>(rows.size());
         for (Row row : rows) {
           changes.add(rebuild(row.getLong(0), collection, row.getString(1), row.getString(2),

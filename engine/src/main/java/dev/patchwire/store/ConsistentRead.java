@@ -23,7 +23,9 @@ import java.util.List;
  *
  * <p>Each page holds at most {@link #PAGE_BYTES} of JSON text (one larger row goes alone): the
  * sizes of the next rows are read first, then only as many rows as fit. A collection of any size
- * is thus read with bounded memory.
+ * is thus read with bounded memory. H2 reads a whole row to tell its size, so the sizes are asked
+ * for only a little more rows than the last page held ({@link #window}), not always
+ * {@link #PAGE_ROWS}.
  *
  * <p>A read must be {@link #close closed}: that rolls back (nothing was written) and gives the
  * connection to the next read in line. A read still open {@code timeoutMillis} after it began is
@@ -39,11 +41,13 @@ public final class ConsistentRead {
   public static final long PAGE_BYTES = 256L << 10;
   /** The most rows one page holds. */
   static final int PAGE_ROWS = 256;
+  /** The fewest rows whose sizes are read for a page. */
+  static final int MIN_WINDOW = 16;
 
   private static final String HEAD = "SELECT COALESCE(MAX(seq), 0), COALESCE(MIN(seq), 0) FROM pw_changes";
   // ORDER BY coll, id (not id alone) lets H2 read the primary key in order and stop at the LIMIT.
   private static final String DOC_SIZES = "SELECT id, OCTET_LENGTH(body) FROM pw_docs"
-      + " WHERE coll = ? AND id > ? ORDER BY coll, id LIMIT " + PAGE_ROWS;
+      + " WHERE coll = ? AND id > ? ORDER BY coll, id LIMIT ?";
   private static final String DOCS = "SELECT id, CAST(body AS VARCHAR), seq FROM pw_docs"
       + " WHERE coll = ? AND id > ? AND id <= ? ORDER BY coll, id";
 
@@ -56,6 +60,9 @@ public final class ConsistentRead {
   private long timer = -1;
   private boolean closed;
   private Runnable expiredHandler = () -> { };
+  /** How many rows' sizes the next page of documents, and of changes, reads. */
+  private int docsWindow = MIN_WINDOW;
+  int changesWindow = MIN_WINDOW;
 
   private ConsistentRead(Vertx vertx, SqlConnection conn, Transaction tx, long headSeq, long oldestSeq,
       Runnable onClosed) {
@@ -106,12 +113,13 @@ public final class ConsistentRead {
   public Future<List<Snapshot.StoredDoc>> docsAfter(String collection, String afterId) {
     // Ids are never empty, so '' sorts before every one of them.
     String after = afterId == null ? "" : afterId;
-    return query(DOC_SIZES, Tuple.of(collection, after)).compose(sizes -> {
+    return query(DOC_SIZES, Tuple.of(collection, after, docsWindow)).compose(sizes -> {
       String upTo = lastThatFits(sizes, row -> row.getString(0), row -> row.getLong(1));
       if (upTo == null) {
         return Future.succeededFuture(List.of());
       }
       return query(DOCS, Tuple.of(collection, after, upTo)).map(rows -> {
+        docsWindow = window(rows.size());
         List<Snapshot.StoredDoc> docs = new ArrayList<>(rows.size());
         for (Row row : rows) {
           docs.add(new Snapshot.StoredDoc(row.getString(0), row.getString(1), row.getLong(2)));
@@ -132,6 +140,11 @@ public final class ConsistentRead {
    */
   public Future<List<Change>> changesAfter(String collection, long afterSeq) {
     return ChangeLog.page(this, collection, afterSeq);
+  }
+
+  /** Rows to ask the sizes of after a page of {@code rows}: twice as many, within bounds. */
+  static int window(int rows) {
+    return Math.max(MIN_WINDOW, Math.min(PAGE_ROWS, 2 * rows + 1));
   }
 
   /** Runs one statement of this read; fails once the read is closed. */
