@@ -12,6 +12,9 @@ export type {
   SyncStream,
   Timers,
   TransportKind,
+  WebSocketConstructor,
+  WebSocketHandler,
+  WebSocketLike,
   WriteResult,
 } from './types.js';
 export { openStream, StreamWaitError } from './stream.js';

@@ -19,6 +19,7 @@ import type {
   SyncStream,
   Timers,
   TransportKind,
+  WebSocketConstructor,
 } from './types.js';
 
 export const DEFAULT_WS_OPEN_TIMEOUT_MS = 5000;
@@ -69,7 +70,7 @@ class Stream<T> implements SyncStream<T> {
   private readonly collection: string;
   private readonly baseUrl: string;
   private readonly transportMode: TransportKind | 'auto';
-  private readonly WebSocketImpl: typeof WebSocket | undefined;
+  private readonly WebSocketImpl: WebSocketConstructor | undefined;
   private readonly fetchImpl: typeof fetch | undefined;
   private readonly timers: Timers;
   private readonly backoff: Backoff;
@@ -119,7 +120,7 @@ class Stream<T> implements SyncStream<T> {
     if (!['auto', 'ws', 'sse'].includes(this.transportMode)) {
       throw new TypeError(`openStream: unknown transport ${JSON.stringify(this.transportMode)}`);
     }
-    this.WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: typeof WebSocket }).WebSocket;
+    this.WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     const f = options.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
     // Called as a plain function: a browser's fetch refuses another `this`.
     this.fetchImpl = f && ((input, init) => f(input, init));
@@ -144,11 +145,16 @@ class Stream<T> implements SyncStream<T> {
         freeze: true,
       });
     }
+    // `auto` without a WebSocket can only use SSE: the view says so before the first connection.
+    const sseOnly = this.transportMode === 'auto' && !this.WebSocketImpl;
+    if (sseOnly) {
+      noteNoWebSocket();
+    }
     this.view = Object.freeze({
       state: 'connecting',
       data: this.dataOf(this.root),
       position: this.position(),
-      transport: null,
+      transport: sseOnly ? 'sse' : null,
       error: null,
       attempt: 0,
     });
@@ -589,6 +595,22 @@ class Stream<T> implements SyncStream<T> {
       .join('&');
     const path = `${base}/api/collections/${encodeURIComponent(this.collection)}/stream/${kind}`;
     return query ? `${path}?${query}` : path;
+  }
+}
+
+let noWebSocketNoted = false;
+
+/**
+ * `auto` without a WebSocket (Node 20, and no `WebSocket` option) can only use SSE: say so once
+ * per process, since it is a silent change of transport otherwise.
+ */
+function noteNoWebSocket(): void {
+  if (!noWebSocketNoted) {
+    noWebSocketNoted = true;
+    console.info(
+      "patchwire: no WebSocket in this runtime, so transport 'auto' uses SSE " +
+        "(pass the `ws` package as the `WebSocket` option to use WebSockets)",
+    );
   }
 }
 

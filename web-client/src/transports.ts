@@ -5,7 +5,7 @@
  */
 import { decodeSseEvent, decodeWsFrame, type Incoming } from './frames.js';
 import { readSse } from './sse.js';
-import type { RawMessage, StreamError, Timers, TransportKind } from './types.js';
+import type { RawMessage, StreamError, Timers, TransportKind, WebSocketConstructor, WebSocketLike } from './types.js';
 
 /** How a connection ended. */
 export type Ending =
@@ -41,11 +41,11 @@ const RETRY_STATUSES = new Set([408, 425, 429]);
 
 const NOOP = (): void => undefined;
 
-export function connectWebSocket(url: string, WebSocketImpl: typeof WebSocket, events: ConnectionEvents): Connection {
+export function connectWebSocket(url: string, WebSocketImpl: WebSocketConstructor, events: ConnectionEvents): Connection {
   let done = false;
   let opened = false;
   let serverError: { code: string; message: string } | null = null;
-  let socket: WebSocket;
+  let socket: WebSocketLike;
 
   const detach = (): void => {
     // No-ops rather than null: the `ws` package throws an 'error' event that has no listener.
@@ -81,7 +81,7 @@ export function connectWebSocket(url: string, WebSocketImpl: typeof WebSocket, e
       events.onOpen();
     }
   };
-  socket.onmessage = (ev: MessageEvent) => {
+  socket.onmessage = (ev: { data: unknown }) => {
     if (done) {
       return;
     }
@@ -110,7 +110,7 @@ export function connectWebSocket(url: string, WebSocketImpl: typeof WebSocket, e
   };
   // An error is always followed by a close event, which carries the code that decides.
   socket.onerror = NOOP;
-  socket.onclose = (ev: CloseEvent) => {
+  socket.onclose = (ev: { code: number; reason: string }) => {
     end(classifyClose(ev.code, ev.reason, opened, serverError));
   };
 

@@ -35,7 +35,8 @@ export interface StreamView<T> {
   data: Readonly<Record<string, T>>;
   /** `EPOCH:SEQ` of the last change applied, or null before the first snapshot */
   position: string | null;
-  /** the transport of the current (or last) connection */
+  /** the transport of the current (or last) connection; null before the first one opens, except
+   *  with `auto` on a runtime without WebSocket, where it is `sse` from the start */
   transport: TransportKind | null;
   /** the last error, kept until the next Ready */
   error: StreamError | null;
@@ -75,8 +76,12 @@ export interface StreamOptions {
    * as dead and reconnected with `since`, default 45000 ms
    */
   sseIdleTimeoutMs?: number;
-  /** WebSocket constructor, default globalThis.WebSocket (pass `ws` in Node < 22) */
-  WebSocket?: typeof WebSocket;
+  /**
+   * WebSocket constructor, default globalThis.WebSocket. Node 20 has none: pass the `ws`
+   * package's class (`import WebSocket from 'ws'`), no cast needed. Without one, `auto` uses SSE
+   * (and says so once on the console; `view.transport` is `sse`).
+   */
+  WebSocket?: WebSocketConstructor;
   /** fetch, default globalThis.fetch (SSE is read with fetch, so the HTTP status and error body are seen) */
   fetch?: typeof fetch;
   /**
@@ -102,6 +107,28 @@ export interface StreamOptions {
    */
   networkEvents?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> | null;
 }
+
+/**
+ * What the client needs of a WebSocket class: the browser's (and Node 22's) `WebSocket` and the
+ * `ws` package's both fit. A structural type, so `ws` type-checks without a cast.
+ */
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** The part of a WebSocket the client uses. */
+export interface WebSocketLike {
+  onopen: WebSocketHandler<unknown> | null;
+  onmessage: WebSocketHandler<{ data: unknown }> | null;
+  onclose: WebSocketHandler<{ code: number; reason: string }> | null;
+  onerror: WebSocketHandler<unknown> | null;
+  close(code?: number, reason?: string): void;
+}
+
+/**
+ * An event handler property. Written as a method's type so its parameter is compared both ways:
+ * the DOM's handler takes a `MessageEvent`, `ws`'s its own `MessageEvent`, and both hold what the
+ * client reads (`data`, `code`, `reason`); a plain function type would refuse either.
+ */
+export type WebSocketHandler<E> = { handle(event: E): void }['handle'];
 
 /** The timer functions a stream uses; the handle is whatever setTimeout returned. */
 export interface Timers {

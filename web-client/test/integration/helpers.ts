@@ -5,14 +5,14 @@
  */
 import WS from 'ws';
 import { openStream } from '../../src/index';
-import type { StreamOptions, StreamState, StreamView, SyncStream } from '../../src/types';
+import type { StreamOptions, StreamState, StreamView, SyncStream, WebSocketConstructor } from '../../src/types';
 import { freePort, type Engine } from '../support/engine';
 import { WireLog } from '../support/wireLog';
 
 export type Doc = Record<string, unknown> & { id: string };
 
-/** the `ws` package as the DOM WebSocket type the library takes */
-export const NodeWebSocket = WS as unknown as typeof WebSocket;
+/** the `ws` package, which fits the library's `WebSocket` option as it is */
+export const NodeWebSocket: WebSocketConstructor = WS;
 
 /**
  * A switch between the client and the network. While closed, a new WebSocket goes to a port

@@ -3,6 +3,7 @@
  * hurt each other, waitFor, and options checked up front.
  */
 import WS from 'ws';
+import type { WebSocketConstructor } from '../../src/types';
 import { describe, expect, test } from 'vitest';
 import { openStream, StreamWaitError } from '../../src/stream';
 import type { StreamOptions, StreamView, SyncStream } from '../../src/types';
@@ -11,7 +12,8 @@ import { type FakeWs } from '../support/fakeServer';
 import { addDoc, change, ready, resync, setField, snapshot, type Docs } from '../support/frames';
 import { sleep, ViewRecorder } from '../support/views';
 
-const NodeWebSocket = WS as unknown as typeof WebSocket;
+// the `ws` class fits the `WebSocket` option as it is (a structural type), no cast
+const NodeWebSocket: WebSocketConstructor = WS;
 type Task = { id: string; title: string; tags?: string[] };
 
 const fake = useFakeEngine<Task>({ transport: 'ws', WebSocket: NodeWebSocket });

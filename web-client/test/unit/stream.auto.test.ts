@@ -3,12 +3,14 @@
  * socket does not open; an opened socket's errors are its own (no fallback).
  */
 import WS from 'ws';
-import { describe, expect, test } from 'vitest';
+import type { WebSocketConstructor } from '../../src/types';
+import { describe, expect, test, vi } from 'vitest';
 import type { Timers } from '../../src/types';
 import { useFakeEngine } from '../support/fakeEngine';
 import { ready, snapshot, sseReady, sseSnapshot, type Docs } from '../support/frames';
 
-const NodeWebSocket = WS as unknown as typeof WebSocket;
+// the `ws` class fits the `WebSocket` option as it is (a structural type), no cast
+const NodeWebSocket: WebSocketConstructor = WS;
 type Task = { id: string; title: string };
 
 const fake = useFakeEngine<Task>({ WebSocket: NodeWebSocket });
@@ -109,5 +111,37 @@ describe('auto transport', () => {
     expect(down.error).toMatchObject({ code: 'unavailable', status: 503 });
     await fake.server.nextSse();
     expect(fake.server.streamRequests.map((r) => r.kind)).toEqual(['ws', 'sse', 'ws', 'sse']);
+  });
+
+  test('without a WebSocket in the runtime, auto uses SSE from the start and says so once', async () => {
+    vi.stubGlobal('WebSocket', undefined); // as in Node 20
+    const info = vi.spyOn(console, 'info').mockImplementation(() => undefined);
+    try {
+      const { stream, rec } = open({ WebSocket: undefined });
+      expect(stream.getView().transport).toBe('sse');
+      const second = open({ WebSocket: undefined, collection: 'projects' });
+      expect(second.stream.getView().transport).toBe('sse');
+      const sse = await fake.server.nextSse();
+      sse.open();
+      sse.events(sseSnapshot('tasks', docs, E, 1), sseReady(E, 1));
+      expect((await rec.state('ready')).transport).toBe('sse');
+      expect(fake.server.streamRequests.map((r) => r.kind)).not.toContain('ws');
+      expect(info.mock.calls).toEqual([
+        [
+          "patchwire: no WebSocket in this runtime, so transport 'auto' uses SSE " +
+            '(pass the `ws` package as the `WebSocket` option to use WebSockets)',
+        ],
+      ]);
+    } finally {
+      info.mockRestore();
+      vi.unstubAllGlobals();
+    }
+  });
+
+  test('the browser WebSocket and the ws class both fit the WebSocket option (type-checked)', () => {
+    const dom: WebSocketConstructor | undefined = (globalThis as { WebSocket?: typeof WebSocket }).WebSocket;
+    const node: WebSocketConstructor = WS;
+    expect(typeof node).toBe('function');
+    expect(dom === undefined || typeof dom === 'function').toBe(true);
   });
 });

@@ -3,6 +3,7 @@
  * Resync, reconnects with `since`, backoff, close codes, broken streams.
  */
 import WS from 'ws';
+import type { WebSocketConstructor } from '../../src/types';
 import { describe, expect, test } from 'vitest';
 import { openStream } from '../../src/stream';
 import type { RawMessage, Timers } from '../../src/types';
@@ -10,7 +11,8 @@ import { useFakeEngine } from '../support/fakeEngine';
 import { addDoc, change, finished, ready, removeDoc, resync, setField, snapshot, type Docs } from '../support/frames';
 import { sleep } from '../support/views';
 
-const NodeWebSocket = WS as unknown as typeof WebSocket;
+// the `ws` class fits the `WebSocket` option as it is (a structural type), no cast
+const NodeWebSocket: WebSocketConstructor = WS;
 type Task = { id: string; title: string; status?: string };
 
 const fake = useFakeEngine<Task>({ transport: 'ws', WebSocket: NodeWebSocket });
