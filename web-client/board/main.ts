@@ -146,7 +146,7 @@ function scheduleRender(): void {
 function render(): void {
   renderQueued = false;
   const view = tasksStream?.getView() ?? null;
-  const tasks = overlay.apply(view?.data ?? {});
+  const tasks = overlay.apply(view?.docs ?? new Map<string, Task>());
   board.render(tasks, overlay.pendingIds());
   const busy = String(projectId !== null && (view === null || view.position === null));
   if (boardEl.getAttribute('aria-busy') !== busy) boardEl.setAttribute('aria-busy', busy);
@@ -162,7 +162,7 @@ let pickerKey = '';
 function renderProjects(): void {
   const view = projectsStream?.getView();
   const loaded = view !== undefined && view.position !== null;
-  const projects = sortProjects(Object.values(view?.data ?? {}));
+  const projects = sortProjects([...(view?.docs.values() ?? [])]);
   if (projectId === null && loaded && projects[0]) {
     setProject(projects[0].id, 'replace');
     return; // setProject renders the projects again
@@ -237,7 +237,7 @@ picker.addEventListener('change', () => {
 
 window.addEventListener('popstate', () => {
   const id = projectFromUrl();
-  const first = sortProjects(Object.values(projectsStream?.getView().data ?? {}))[0];
+  const first = sortProjects([...(projectsStream?.getView().docs.values() ?? [])])[0];
   if (id !== null) setProject(id, 'none');
   else if (first) setProject(first.id, 'replace');
 });

@@ -48,12 +48,12 @@ export class Overlay {
    * The tasks as the user should see them. Tasks without a layer keep their identity (the stream
    * shares unchanged documents between views), so the renderer can skip them cheaply.
    */
-  apply(data: Readonly<Record<string, Task>>): Map<string, Task> {
-    const tasks = new Map<string, Task>(Object.entries(data));
+  apply(docs: ReadonlyMap<string, Task>): Map<string, Task> {
+    const tasks = new Map<string, Task>(docs);
     for (const layer of this.layers.values()) {
       const current = tasks.get(layer.id);
       if (layer.kind === 'create') {
-        if (current === undefined && !(layer.id in data)) tasks.set(layer.id, layer.doc);
+        if (current === undefined && !docs.has(layer.id)) tasks.set(layer.id, layer.doc);
       } else if (layer.kind === 'update') {
         if (current !== undefined) tasks.set(layer.id, { ...current, ...layer.fields });
       } else {

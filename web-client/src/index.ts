@@ -18,6 +18,7 @@ export type {
   WriteResult,
 } from './types.js';
 export { openStream, StreamWaitError } from './stream.js';
+export { DocMap } from './docs.js';
 export { PatchwireClient, PatchwireError } from './rest.js';
 export type { ListResult, NewDocument, PatchwireClientOptions, WriteOptions } from './rest.js';
 export { applyPatch, escapePointerToken, jsonEqual, parsePointer, PatchError } from './patch.js';

@@ -6,9 +6,9 @@
  */
 import { Backoff } from './backoff.js';
 import type { Incoming } from './frames.js';
-import { applyPatch, escapePointerToken, PatchError } from './patch.js';
+import { applyToDocuments, DocMap, documentsRoot, EMPTY_DOCS, type DocumentsRoot } from './docs.js';
+import { PatchError } from './patch.js';
 import { formatPosition, parsePosition, tryParsePosition, type Position } from './position.js';
-import { keepIdentity } from './share.js';
 import { connectSse, connectWebSocket, type Connection, type ConnectionEvents, type Ending } from './transports.js';
 import type {
   RawMessage,
@@ -46,7 +46,6 @@ export function openStream<T = Record<string, unknown>>(options: StreamOptions):
   return new Stream<T>(options);
 }
 
-const EMPTY: Readonly<Record<string, never>> = Object.freeze({});
 const GLOBAL_TIMERS: Timers = {
   // Wrapped: a browser's setTimeout refuses to be called as a method of another object.
   setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
@@ -60,6 +59,19 @@ interface Waiter {
   resolve(): void;
   reject(error: StreamWaitError): void;
   timer: unknown;
+}
+
+/** A view without `data`, which is derived from `docs`. */
+type ViewFields<T> = Omit<StreamView<T>, 'data'>;
+
+/**
+ * A frozen view. `data` is a getter: the plain object is built from `docs` the first time it is
+ * read (once per DocMap), so a page that uses `docs` never pays for it.
+ */
+function makeView<T>(fields: ViewFields<T>): StreamView<T> {
+  const view = { ...fields } as StreamView<T>;
+  Object.defineProperty(view, 'data', { get: () => fields.docs.toObject(), enumerable: true });
+  return Object.freeze(view);
 }
 
 interface Listener<T> {
@@ -76,24 +88,24 @@ class Stream<T> implements SyncStream<T> {
   private readonly backoff: Backoff;
   private readonly wsOpenTimeoutMs: number;
 
-  /** the document the patches apply to: `{[collection]: {id: doc}}` */
-  private root: unknown;
+  /** the document the patches apply to: `{[collection]: {id: doc}}`, its documents a DocMap */
+  private root: DocumentsRoot<T>;
   /** position of what `root` holds; both null when unknown */
   private epoch: string | null = null;
   private seq: number | null = null;
   /**
-   * Changes replayed before Ready are applied in one batch: the containers they copied are
-   * written in place by the next ones, so a replay of many changes over a large collection
-   * copies the collection's map once, not once per change. Null when no batch is open.
+   * Changes replayed before Ready are applied as they come but published as one view, with the
+   * Ready. While such a batch is open this is the root the listeners have seen, which a batch
+   * that breaks half-way goes back to; null when no batch is open.
    */
-  private batch: WeakSet<object> | null = null;
-  /** the root the listeners have seen; a failed batch goes back to it */
-  private publishedRoot: unknown = null;
+  private publishedRoot: DocumentsRoot<T> | null = null;
   /** the last epoch the stream held, kept when a corrupted stream forgets its position */
   private lastEpoch: string | null = null;
   /** epochs the stream has moved on from: their history is lost, so any wait for them is over */
   private readonly leftEpochs = new Set<string>();
 
+  /** the view's fields; `view` is made from them (its `data` is computed on first read) */
+  private fields: ViewFields<T>;
   private view: StreamView<T>;
   private connection: Connection | null = null;
   /** the pending reconnect, or the WebSocket open deadline in `auto` */
@@ -134,30 +146,26 @@ class Stream<T> implements SyncStream<T> {
     this.backoff = new Backoff(options.backoff, options.random);
     this.wsOpenTimeoutMs = options.wsOpenTimeoutMs ?? DEFAULT_WS_OPEN_TIMEOUT_MS;
 
-    this.root = {};
+    this.root = documentsRoot<T>(collection, options.initialData ?? null);
     if (options.since !== undefined) {
       const p = parsePosition(options.since);
       this.adoptEpoch(p.epoch);
       this.seq = p.seq;
-    }
-    if (options.initialData !== undefined) {
-      this.root = applyPatch({}, [{ op: 'add', path: this.collectionPath(), value: options.initialData }], {
-        freeze: true,
-      });
     }
     // `auto` without a WebSocket can only use SSE: the view says so before the first connection.
     const sseOnly = this.transportMode === 'auto' && !this.WebSocketImpl;
     if (sseOnly) {
       noteNoWebSocket();
     }
-    this.view = Object.freeze({
+    this.fields = {
       state: 'connecting',
-      data: this.dataOf(this.root),
+      docs: this.docsOf(this.root),
       position: this.position(),
       transport: sseOnly ? 'sse' : null,
       error: null,
       attempt: 0,
-    });
+    };
+    this.view = makeView(this.fields);
     this.networkEvents = options.networkEvents === undefined ? pageWindow() : options.networkEvents;
     this.networkEvents?.addEventListener('online', this.onOnline);
     this.connect();
@@ -352,10 +360,10 @@ class Stream<T> implements SyncStream<T> {
    * visible until then.
    */
   private corrupted(code: string, message: string): void {
-    if (this.batch !== null) {
-      // half-applied in place: back to what the page has seen
-      this.batch = null;
+    if (this.publishedRoot !== null) {
+      // a replay that broke half-way: back to what the page has seen
       this.root = this.publishedRoot;
+      this.publishedRoot = null;
     }
     this.epoch = null;
     this.seq = null;
@@ -413,9 +421,9 @@ class Stream<T> implements SyncStream<T> {
     }
     // A replay (changes before Ready) is published as one view, with the Ready.
     const batched = !message.snapshot && this.view.state !== 'ready';
-    let next: unknown;
+    let next: DocumentsRoot<T>;
     try {
-      next = applyPatch(this.root, message.ops, batched ? { owned: this.openBatch() } : { freeze: true });
+      next = applyToDocuments(this.root, this.collection, message.ops, message.snapshot);
     } catch (e) {
       if (e instanceof PatchError) {
         this.corrupted('patch_failed', `change ${message.seq} does not apply: ${e.message}`);
@@ -423,8 +431,8 @@ class Stream<T> implements SyncStream<T> {
       }
       throw e;
     }
-    if (message.snapshot) {
-      next = keepIdentity(this.root, next);
+    if (batched && this.publishedRoot === null) {
+      this.publishedRoot = this.root;
     }
     this.root = next;
     this.seq = message.seq;
@@ -436,7 +444,7 @@ class Stream<T> implements SyncStream<T> {
     }
     this.settleWaiters(message.snapshot ? message.epoch : null);
     const state: StreamState = message.snapshot && this.view.state === 'resyncing' ? 'ready' : this.view.state;
-    this.update({ state, data: this.dataOf(next), position: this.position() });
+    this.update({ state, docs: this.docsOf(next), position: this.position() });
   }
 
   // ---- waiters ----
@@ -477,19 +485,20 @@ class Stream<T> implements SyncStream<T> {
   // ---- views ----
 
   /** Replaces the view when a field changed, then tells every listener. */
-  private update(change: Partial<StreamView<T>>): void {
-    if (this.batch !== null) {
+  private update(change: Partial<ViewFields<T>>): void {
+    if (this.publishedRoot !== null) {
       change = { ...this.closeBatch(), ...change };
     }
-    const current = this.view;
+    const current = this.fields;
     if (change.error) {
       Object.freeze(change.error);
     }
-    const changed = (Object.keys(change) as (keyof StreamView<T>)[]).some((k) => change[k] !== current[k]);
+    const changed = (Object.keys(change) as (keyof ViewFields<T>)[]).some((k) => change[k] !== current[k]);
     if (!changed) {
       return;
     }
-    this.view = Object.freeze({ ...current, ...change });
+    this.fields = { ...current, ...change };
+    this.view = makeView(this.fields);
     this.emit(this.view);
   }
 
@@ -535,20 +544,11 @@ class Stream<T> implements SyncStream<T> {
 
   // ---- replay batches ----
 
-  private openBatch(): WeakSet<object> {
-    if (this.batch === null) {
-      this.batch = new WeakSet<object>();
-      this.publishedRoot = this.root;
-    }
-    return this.batch;
-  }
-
-  /** Freezes what the batch built; the view change that publishes it. */
-  private closeBatch(): Partial<StreamView<T>> {
-    this.batch = null;
-    this.root = applyPatch(this.root, [], { freeze: true }); // freezes the new parts only
+  /** Ends the open replay batch; the view change that publishes it. */
+  private closeBatch(): Partial<ViewFields<T>> {
+    this.publishedRoot = null;
     this.settleWaiters(null);
-    return { data: this.dataOf(this.root), position: this.position() };
+    return { docs: this.docsOf(this.root), position: this.position() };
   }
 
   // ---- helpers ----
@@ -568,18 +568,8 @@ class Stream<T> implements SyncStream<T> {
     return this.epoch !== null && this.seq !== null ? formatPosition(this.epoch, this.seq) : null;
   }
 
-  private dataOf(root: unknown): Readonly<Record<string, T>> {
-    const data =
-      typeof root === 'object' && root !== null && Object.prototype.hasOwnProperty.call(root, this.collection)
-        ? (root as Record<string, unknown>)[this.collection]
-        : undefined;
-    return (typeof data === 'object' && data !== null && !Array.isArray(data) ? data : EMPTY) as Readonly<
-      Record<string, T>
-    >;
-  }
-
-  private collectionPath(): string {
-    return `/${escapePointerToken(this.collection)}`;
+  private docsOf(root: DocumentsRoot<T>): DocMap<T> {
+    return root.docs ?? (EMPTY_DOCS as DocMap<T>);
   }
 
   private url(kind: TransportKind, since: string | null): string {

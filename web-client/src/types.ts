@@ -1,6 +1,7 @@
 /**
  * The public shapes of the patchwire client (PROTOCOL.md §5).
  */
+import type { DocMap } from './docs.js';
 
 /** What a stream is doing now; shown to the page as a connection indicator. */
 export type StreamState =
@@ -31,7 +32,15 @@ export interface StreamError {
 /** A consistent view of a stream, handed to every listener. Immutable; a new object on every change. */
 export interface StreamView<T> {
   state: StreamState;
-  /** the collection's documents that match the filter, keyed by id (structurally shared between views) */
+  /**
+   * the collection's documents that match the filter, by id, as a persistent map: a change makes
+   * a new map in O(log n) in which every other document is the same object as before
+   */
+  docs: DocMap<T>;
+  /**
+   * the same documents as a frozen plain object `{ [id]: doc }`, built from `docs` the first time
+   * it is read (O(n) once per change; the documents themselves are shared, not copied)
+   */
   data: Readonly<Record<string, T>>;
   /** `EPOCH:SEQ` of the last change applied, or null before the first snapshot */
   position: string | null;

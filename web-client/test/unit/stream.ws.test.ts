@@ -5,6 +5,7 @@
 import WS from 'ws';
 import type { WebSocketConstructor } from '../../src/types';
 import { describe, expect, test } from 'vitest';
+import { DocMap } from '../../src/docs';
 import { openStream } from '../../src/stream';
 import type { RawMessage, Timers } from '../../src/types';
 import { useFakeEngine } from '../support/fakeEngine';
@@ -26,6 +27,27 @@ const docs: Docs = {
 };
 
 describe('a first connection', () => {
+  test('view.docs is a persistent map: a change shares every other document, the old view keeps its own', async () => {
+    const { rec } = open();
+    const ws = await fake.server.nextWs();
+    ws.sendAll(snapshot('tasks', docs, E, 4), ready(E, 4));
+    const before = await rec.state('ready');
+    ws.send(change([setField('tasks', 't1', 'title', 'ONE')], 5));
+    const after = await rec.position(`${E}:5`);
+    expect(after.docs).toBeInstanceOf(DocMap);
+    expect(after.docs.get('t1')).toEqual({ id: 't1', title: 'ONE' });
+    expect(after.docs.get('t2')).toBe(before.docs.get('t2'));
+    expect(before.docs.get('t1')).toEqual({ id: 't1', title: 'one' });
+    expect([...after.docs.keys()].sort()).toEqual(['t1', 't2']);
+    // data: the same documents as a frozen plain object, one per map
+    expect(after.data).toEqual({ t1: { id: 't1', title: 'ONE' }, t2: docs.t2 });
+    expect(after.data.t2).toBe(after.docs.get('t2'));
+    expect(after.data).toBe(after.data);
+    expect(Object.isFrozen(after.data)).toBe(true);
+    expect(Object.isFrozen(after)).toBe(true);
+    expect(Object.keys(after)).toEqual(expect.arrayContaining(['state', 'docs', 'data', 'position', 'transport', 'error', 'attempt']));
+  });
+
   test('applies the snapshot, becomes ready at Ready, then applies live changes in order', async () => {
     const raws: RawMessage[] = [];
     const { stream, rec } = open({ where: 'project_id:a b/é', lag: 'close', onMessage: (m) => raws.push(m) });
