@@ -322,11 +322,17 @@ class ServerLimitsTest {
     try (TestServer small = TestServer.start(TestServer.defaults().setMaxConnections(4).setMaxQueuedWrites(1))) {
       int p = small.port();
       List<CompletableFuture<Answer>> writes = new ArrayList<>();
-      try (RawHttp a = RawHttp.open(p); RawHttp b = RawHttp.open(p); RawHttp c = RawHttp.open(p);
-           RawHttp d = RawHttp.open(p); RawHttp e = RawHttp.open(p)) {
-        long closed = e.millisUntilClosed(500);
-        assertTrue(closed >= 0 && closed < 400, "the fifth connection stayed open: " + closed);
-        assertEquals(-1, a.millisUntilClosed(100));
+      List<RawHttp> five = new ArrayList<>();
+      try {
+        for (int i = 0; i < 5; i++) {
+          five.add(RawHttp.open(p));
+        }
+        // The event loops take connections in parallel, so which one is last is not known.
+        Thread.sleep(300);
+        long closed = five.stream().filter(s -> s.millisUntilClosed(50) >= 0).count();
+        assertEquals(1, closed, "connections closed at once with 4 allowed and 5 opened");
+      } finally {
+        five.forEach(RawHttp::close);
       }
       // The writer's queue: many writes at once, one may wait; the others are refused cleanly.
       waitFor(() -> {
