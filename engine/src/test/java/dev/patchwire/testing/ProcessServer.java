@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  */
 public final class ProcessServer implements AutoCloseable {
 
-  private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
+  private static final Pattern LISTENING = Pattern.compile("patchwire listening on http://127\\.0\\.0\\.1:(\\d+)");
 
   private final Process process;
   private final int port;
@@ -35,7 +35,10 @@ public final class ProcessServer implements AutoCloseable {
     this.output = output;
   }
 
-  /** Starts {@code Main --port 0 --data DIR --no-seed [extra]} and waits for its "listening on" line. */
+  /**
+   * Starts {@code Main --port 0 --data DIR --no-seed [extra]} and waits for its stdout line
+   * "patchwire listening on ..." (the log's own "listening on" line may come first).
+   */
   public static ProcessServer start(Path dataDir, String... extraArgs) {
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>(List.of(javaBin,
