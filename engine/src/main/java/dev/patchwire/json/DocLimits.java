@@ -37,32 +37,38 @@ public record DocLimits(long maxBytes, long maxNodes, int maxDepth, long maxWork
    * counted, so measuring a huge value costs no more than the budget.
    */
   public static Size measure(JsonNode node, long budget) {
+    return measure(node, budget, Long.MAX_VALUE);
+  }
+
+  /** Like {@link #measure(JsonNode, long)}, stopping also once more than {@code maxNodes} are counted. */
+  public static Size measure(JsonNode node, long budget, long maxNodes) {
     long[] acc = new long[2];
-    int depth = measure(node, budget, acc, 0);
+    int depth = measure(node, budget, maxNodes, acc, 0);
     return new Size(acc[0], acc[1], depth);
   }
 
-  private static int measure(JsonNode node, long budget, long[] acc, int level) {
+  private static int measure(JsonNode node, long budget, long maxNodes, long[] acc, int level) {
     acc[1]++;
-    if (acc[0] > budget) {
+    if (acc[0] > budget || acc[1] > maxNodes) {
       return level;
     }
     if (node.isObject()) {
       acc[0] += 2;
       int deepest = level + 1;
-      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext() && acc[0] <= budget; ) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+          it.hasNext() && acc[0] <= budget && acc[1] <= maxNodes; ) {
         Map.Entry<String, JsonNode> e = it.next();
         acc[0] += stringBytes(e.getKey()) + 2;  // the name, ':' and ','
-        deepest = Math.max(deepest, measure(e.getValue(), budget, acc, level + 1));
+        deepest = Math.max(deepest, measure(e.getValue(), budget, maxNodes, acc, level + 1));
       }
       return deepest;
     }
     if (node.isArray()) {
       acc[0] += 2;
       int deepest = level + 1;
-      for (int i = 0; i < node.size() && acc[0] <= budget; i++) {
+      for (int i = 0; i < node.size() && acc[0] <= budget && acc[1] <= maxNodes; i++) {
         acc[0] += 1;  // ','
-        deepest = Math.max(deepest, measure(node.get(i), budget, acc, level + 1));
+        deepest = Math.max(deepest, measure(node.get(i), budget, maxNodes, acc, level + 1));
       }
       return deepest;
     }
