@@ -128,6 +128,9 @@ public final class StrictJson {
       throw new Refused("malformed_json", message);
     } catch (BadNumber e) {
       throw new Refused("unrepresentable_number", e.getMessage());
+    } catch (NumberFormatException | ArithmeticException e) {
+      // an exponent past 32 bits (1e40043043317): BigDecimal gives up before our checks run
+      throw new Refused("unrepresentable_number", "a number's exponent is out of range: " + e.getMessage());
     }
   }
 

@@ -160,6 +160,8 @@ class BadInputCorpusTest {
         of(area, "-1e-400", 400, "unrepresentable_number", http("PUT", ITEMS + "/new", JSON, "{\"n\":-1e-400}")),
         of(area, "1.8e308, just past the largest double", 400, "unrepresentable_number",
             http("PUT", ITEMS + "/new", JSON, "{\"n\":1.8e308}")),
+        of(area, "an exponent past 32 bits (found by the fuzz test: once a 500)", 400, "unrepresentable_number",
+            http("PUT", ITEMS + "/new", JSON, "{\"n\":-914363672281e40043043317}")),
         of(area, "a 2000-digit number, past the parser's number length", 400, "unrepresentable_number",
             http("PUT", ITEMS + "/new", JSON, "{\"n\":" + "1".repeat(2000) + "}")),
         of(area, "a duplicate member name (issue #9 class 8)", 400, "duplicate_member",
