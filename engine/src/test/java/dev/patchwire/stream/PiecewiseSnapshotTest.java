@@ -124,6 +124,17 @@ class PiecewiseSnapshotTest extends StreamTestBase {
   }
 
   @Test
+  @DisplayName("arrives whole over a WebSocket with permessage-deflate too")
+  void webSocketCompressed() {
+    start(TestServer.defaults().setWsCompression(true));
+    seed();
+    WsRecorder ws = track(WsRecorder.connect(clients, server.port(), wsPath("items", null),
+        new WebSocketClientOptions().setTryUsePerMessageCompression(true)));
+    assertSame(wsSnapshot(), ws.nextFrame(WAIT).text(), "the inflated snapshot");
+    assertReady(ws.nextFrame(WAIT), seq, false);
+  }
+
+  @Test
   @DisplayName("arrives over SSE as one event whose data line spans many chunks, with no ping inside it")
   void sseOneEventInManyChunks() throws Exception {
     // a ping every millisecond: it would land inside the event unless held back
