@@ -201,6 +201,7 @@ public final class Subscription {
     }
     Buffer frame = sink.encoder().live(streams.epoch(), change.seq(), d.ops(change));
     sink.writeDeferred(frame);
+    delivered++;
     streams.countDelivery();
     return frame.length();
   }
