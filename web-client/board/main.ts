@@ -86,7 +86,7 @@
  *   empty column: 1024. The PATCH is [test /status <seen>, test /position <seen> (if it had one),
  *   replace /status (if it changes), replace|add /position].
  */
-import { PatchwireClient, PatchwireError, openStream } from '../src/index';
+import { PatchwireClient, PatchwireError } from '../src/index';
 import type { PatchOperation, SyncStream, WriteResult } from '../src/types';
 import { Board } from './board';
 import { DeleteDialog, ProjectDialog, TaskDialog, type TaskValues } from './dialogs';
@@ -119,7 +119,30 @@ const boardEl = byId<HTMLElement>('board');
 const picker = byId<HTMLSelectElement>('project-picker');
 const noProjects = byId<HTMLElement>('no-projects');
 
-const client = new PatchwireClient({});
+const TOKEN_KEY = 'patchwire.token';
+
+/**
+ * The access token for an engine with auth, from `?token=` (the board address that
+ * `--print-demo-token` prints). It is taken out of the address at once, so it stays out of the
+ * history, bookmarks and later Referers, and kept for this tab in sessionStorage, so a reload
+ * still has it. It is never logged; the client sends it on every call and stream.
+ */
+function takeToken(): string | undefined {
+  const url = new URL(location.href);
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl !== null) {
+    url.searchParams.delete('token');
+    history.replaceState(history.state, '', url);
+  }
+  try {
+    if (fromUrl) sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    return sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+  } catch {
+    return fromUrl || undefined; // storage refused (a sandboxed frame): this page load only
+  }
+}
+
+const client = new PatchwireClient({ token: takeToken() });
 const overlay = new Overlay();
 const taskDialog = new TaskDialog();
 const deleteDialog = new DeleteDialog();
@@ -192,7 +215,7 @@ function renderProjects(): void {
 function openProjects(): void {
   stopProjects?.();
   projectsStream?.close();
-  projectsStream = openStream<Project>({ collection: 'projects' });
+  projectsStream = client.stream<Project>('projects');
   stopProjects = projectsStream.subscribe(() => {
     renderProjects();
     scheduleRender();
@@ -203,7 +226,7 @@ function openProjects(): void {
 function openTasks(id: string): void {
   stopTasks?.();
   tasksStream?.close();
-  tasksStream = openStream<Task>({ collection: 'tasks', where: `project_id:${id}` });
+  tasksStream = client.stream<Task>('tasks', { where: `project_id:${id}` });
   stopTasks = tasksStream.subscribe(scheduleRender);
   scheduleRender();
 }

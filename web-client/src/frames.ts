@@ -11,7 +11,8 @@ import type { PatchOperation } from './types.js';
 export type Incoming =
   /** a change, or (snapshot) the whole filtered collection; epoch is known for snapshots and on SSE */
   | { kind: 'patch'; ops: PatchOperation[]; seq: number; epoch: string | null; snapshot: boolean }
-  | { kind: 'ready'; epoch: string; seq: number; resumed: boolean }
+  /** `scope`: the hash of the token's read grants, sent by an engine with auth */
+  | { kind: 'ready'; epoch: string; seq: number; resumed: boolean; scope: string | null }
   | { kind: 'resync'; reason: string; dropped: number | null }
   | { kind: 'finished' }
   | { kind: 'error'; code: string; message: string }
@@ -97,7 +98,8 @@ function decodeReady(v: unknown): Incoming {
   if (!isObject(v) || typeof v.epoch !== 'string' || v.epoch === '' || !isSeq(v.seq)) {
     return invalid('Ready without an epoch and a seq');
   }
-  return { kind: 'ready', epoch: v.epoch, seq: v.seq, resumed: v.resumed === true };
+  const scope = typeof v.scope === 'string' && v.scope !== '' ? v.scope : null;
+  return { kind: 'ready', epoch: v.epoch, seq: v.seq, resumed: v.resumed === true, scope };
 }
 
 function decodeResync(v: unknown): Incoming {

@@ -19,6 +19,8 @@ export type {
 } from './types.js';
 export { openStream, StreamWaitError } from './stream.js';
 export { DocMap } from './docs.js';
+export { expiryOf } from './token.js';
+export type { TokenOption } from './token.js';
 export { PatchwireClient, PatchwireError } from './rest.js';
 export type { ListResult, NewDocument, PatchwireClientOptions, WriteOptions } from './rest.js';
 export { applyPatch, escapePointerToken, jsonEqual, parsePointer, PatchError } from './patch.js';

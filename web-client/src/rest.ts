@@ -2,7 +2,8 @@
  * The engine's REST calls (PROTOCOL.md §2): writes that answer with the change's position, so a
  * page can `waitFor` it on its stream, and reads. Every failure is a PatchwireError.
  */
-import { isWellFormed, openStream, resolveBaseUrl } from './stream.js';
+import { isWellFormed, openStreamWithTokens, resolveBaseUrl } from './stream.js';
+import { redactToken, TokenSource, type TokenOption } from './token.js';
 import type { PatchOperation, StreamOptions, SyncStream, WriteResult } from './types.js';
 
 /** A refused request (the engine's `{"error":{code,message,details}}`), or one that got no answer. */
@@ -27,6 +28,12 @@ export interface PatchwireClientOptions {
   baseUrl?: string;
   /** fetch, default globalThis.fetch */
   fetch?: typeof fetch;
+  /**
+   * The access token for an engine with auth, sent as `Authorization: Bearer` on every call and
+   * given to the client's streams. A function is asked for a new token on a 401 (the call is
+   * then sent once more) and shortly before the token's `exp`. Never logged.
+   */
+  token?: TokenOption;
 }
 
 export interface WriteOptions {
@@ -48,9 +55,11 @@ export interface ListResult<T> {
 export class PatchwireClient {
   readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
+  private readonly tokens: TokenSource | null;
 
   constructor(options: PatchwireClientOptions = {}) {
     this.baseUrl = resolveBaseUrl(options.baseUrl);
+    this.tokens = options.token === undefined ? null : new TokenSource(options.token);
     const f = options.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
     if (!f) {
       throw new TypeError('PatchwireClient: no fetch here; pass `fetch`');
@@ -118,7 +127,7 @@ export class PatchwireClient {
     collection: string,
     options: Omit<StreamOptions, 'collection'> = {},
   ): SyncStream<T> {
-    return openStream<T>({ baseUrl: this.baseUrl, fetch: this.fetchImpl, ...options, collection });
+    return openStreamWithTokens<T>({ baseUrl: this.baseUrl, fetch: this.fetchImpl, ...options, collection }, this.tokens);
   }
 
   private async write<T>(
@@ -153,21 +162,51 @@ export class PatchwireClient {
     if (request.ifMatch !== undefined) {
       headers['If-Match'] = request.ifMatch;
     }
-    let response: Response;
-    try {
-      response = await this.fetchImpl(`${this.baseUrl}${path}`, {
-        method,
-        headers,
-        body: request.json === undefined ? undefined : JSON.stringify(request.json),
-      });
-    } catch (cause) {
-      const why = cause instanceof Error ? cause.message : String(cause);
-      throw new PatchwireError(`${method} ${path}: no answer (${why})`, 0, 'network_error', undefined, { cause });
+    let response = await this.fetchWithToken(method, path, headers, request, await this.token(method, path, false));
+    if (response.status === 401 && this.tokens?.refreshable) {
+      // refused or expired: once more with a fresh token (the engine changed nothing)
+      await response.body?.cancel().catch(() => undefined);
+      response = await this.fetchWithToken(method, path, headers, request, await this.token(method, path, true));
     }
     if (!response.ok) {
       throw await errorOf(method, path, response);
     }
     return response;
+  }
+
+  /** The token to send (null without auth); a failing token function is a PatchwireError. */
+  private async token(method: string, path: string, fresh: boolean): Promise<string | null> {
+    if (this.tokens === null) {
+      return null;
+    }
+    try {
+      return await (fresh ? this.tokens.fresh() : this.tokens.current());
+    } catch (cause) {
+      const why = redactToken(cause instanceof Error ? cause.message : String(cause));
+      throw new PatchwireError(`${method} ${path}: no token (the token function failed: ${why})`, 0, 'token_unavailable', undefined, {
+        cause,
+      });
+    }
+  }
+
+  private async fetchWithToken(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    request: { json?: unknown },
+    token: string | null,
+  ): Promise<Response> {
+    const sent = token === null ? headers : { ...headers, Authorization: `Bearer ${token}` };
+    try {
+      return await this.fetchImpl(`${this.baseUrl}${path}`, {
+        method,
+        headers: sent,
+        body: request.json === undefined ? undefined : JSON.stringify(request.json),
+      });
+    } catch (cause) {
+      const why = redactToken(cause instanceof Error ? cause.message : String(cause));
+      throw new PatchwireError(`${method} ${path}: no answer (${why})`, 0, 'network_error', undefined, { cause });
+    }
   }
 }
 

@@ -8,6 +8,7 @@ import { Backoff } from './backoff.js';
 import type { Incoming } from './frames.js';
 import { applyToDocuments, DocMap, documentsRoot, EMPTY_DOCS, type DocumentsRoot } from './docs.js';
 import { PatchError } from './patch.js';
+import { redactToken, TokenSource } from './token.js';
 import { formatPosition, parsePosition, tryParsePosition, type Position } from './position.js';
 import { connectSse, connectWebSocket, type Connection, type ConnectionEvents, type Ending } from './transports.js';
 import type {
@@ -43,7 +44,12 @@ export class StreamWaitError extends Error {
 
 /** Opens a stream; it starts connecting at once. A wrong option throws a TypeError right away. */
 export function openStream<T = Record<string, unknown>>(options: StreamOptions): SyncStream<T> {
-  return new Stream<T>(options);
+  return new Stream<T>(options, null);
+}
+
+/** openStream with a TokenSource shared with a PatchwireClient (used when `options.token` is not set). */
+export function openStreamWithTokens<T>(options: StreamOptions, tokens: TokenSource | null): SyncStream<T> {
+  return new Stream<T>(options, tokens);
 }
 
 const GLOBAL_TIMERS: Timers = {
@@ -116,7 +122,23 @@ class Stream<T> implements SyncStream<T> {
   private readonly pendingViews: StreamView<T>[] = [];
   private emitting = false;
 
-  constructor(private readonly options: StreamOptions) {
+  /** where the access token comes from; null without auth */
+  private readonly tokens: TokenSource | null;
+  /** the token of the current connection attempt */
+  private token: string | null = null;
+  /** counts connection attempts, so a token that arrives late is dropped */
+  private attempts = 0;
+  /** the last Ready's `scope` (auth on): sent back with `since`, without which there is no replay */
+  private scope: string | null = null;
+  /** a refused token was replaced and the new one has not reached a Ready yet: refused again is final */
+  private tokenReplaced = false;
+  /** replaces the token shortly before its `exp` */
+  private refreshTimer: unknown = null;
+
+  constructor(
+    private readonly options: StreamOptions,
+    sharedTokens: TokenSource | null,
+  ) {
     const { collection } = options;
     if (typeof collection !== 'string' || collection === '') {
       throw new TypeError('openStream: `collection` must be a non-empty string');
@@ -143,6 +165,7 @@ class Stream<T> implements SyncStream<T> {
       throw new TypeError('openStream: no fetch here; pass `fetch`');
     }
     this.timers = options.timers ?? GLOBAL_TIMERS;
+    this.tokens = options.token !== undefined ? new TokenSource(options.token) : sharedTokens;
     this.backoff = new Backoff(options.backoff, options.random);
     this.wsOpenTimeoutMs = options.wsOpenTimeoutMs ?? DEFAULT_WS_OPEN_TIMEOUT_MS;
 
@@ -219,6 +242,28 @@ class Stream<T> implements SyncStream<T> {
 
   private connect(): void {
     this.timer = null;
+    const attempt = ++this.attempts;
+    if (this.tokens === null) {
+      this.open(null);
+      return;
+    }
+    this.tokens.current().then(
+      (token) => {
+        if (attempt === this.attempts && !this.isFinal() && this.connection === null) {
+          this.open(token);
+        }
+      },
+      (e: unknown) => {
+        if (attempt === this.attempts && !this.isFinal()) {
+          this.scheduleReconnect(tokenUnavailable(e));
+        }
+      },
+    );
+  }
+
+  /** One connection attempt with `token` (null without auth), WebSocket or SSE as configured. */
+  private open(token: string | null): void {
+    this.token = token;
     const since = this.position();
     if (this.transportMode === 'sse' || !this.WebSocketImpl) {
       this.connectSse(since);
@@ -307,6 +352,15 @@ class Stream<T> implements SyncStream<T> {
   }
 
   private ended(ending: Ending): void {
+    this.clearRefreshTimer();
+    if (this.tokens !== null && ending.kind !== 'closed' && isTokenRefusal(ending.error)) {
+      if (this.tokens.refreshable && !this.tokenReplaced) {
+        this.replaceToken(ending.error);
+      } else {
+        this.finish('failed', ending.error); // a fixed token, or a fresh one refused again
+      }
+      return;
+    }
     switch (ending.kind) {
       case 'closed':
         this.finish('closed', this.view.error);
@@ -318,6 +372,62 @@ class Stream<T> implements SyncStream<T> {
       case 'unopened':
         this.scheduleReconnect(ending.error);
         return;
+    }
+  }
+
+  /**
+   * The token was refused or has expired: ask for a new one and reconnect at once, resuming with
+   * `since` and `scope`. The new token must reach a Ready; refused again, the stream fails.
+   */
+  private replaceToken(error: StreamError): void {
+    this.tokenReplaced = true;
+    this.update({ state: this.view.state === 'connecting' ? 'connecting' : 'reconnecting', error });
+    const attempt = ++this.attempts;
+    this.tokens!.fresh().then(
+      (token) => {
+        if (attempt === this.attempts && !this.isFinal() && this.connection === null) {
+          this.open(token);
+        }
+      },
+      (e: unknown) => {
+        if (attempt === this.attempts && !this.isFinal()) {
+          this.scheduleReconnect(tokenUnavailable(e));
+        }
+      },
+    );
+  }
+
+  /** Arms the replacement of the current token shortly before its `exp` (a function token only). */
+  private armRefresh(): void {
+    this.clearRefreshTimer();
+    const at = this.tokens?.refreshable && this.token !== null ? this.tokens.refreshAt(this.token) : null;
+    if (at === null) {
+      return;
+    }
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now()));
+    this.refreshTimer = this.timers.setTimeout(() => {
+      this.refreshTimer = null;
+      const connection = this.connection;
+      this.tokens!.fresh().then(
+        (token) => {
+          // Still on the same connection: move to a new one with the new token, from our position.
+          if (this.connection === connection && connection !== null && !this.isFinal() && token !== this.token) {
+            this.connection = null;
+            connection.close();
+            this.clearTimer();
+            this.attempts++;
+            this.open(token);
+          }
+        },
+        () => undefined, // the engine's token_expired at exp asks again
+      );
+    }, delay);
+  }
+
+  private clearRefreshTimer(): void {
+    if (this.refreshTimer !== null) {
+      this.timers.clearTimeout(this.refreshTimer);
+      this.refreshTimer = null;
     }
   }
 
@@ -344,6 +454,7 @@ class Stream<T> implements SyncStream<T> {
     this.connection = null;
     connection?.close();
     this.clearTimer();
+    this.clearRefreshTimer();
     this.networkEvents?.removeEventListener('online', this.onOnline);
     this.update({ state, error });
     const err = this.endedError();
@@ -385,6 +496,9 @@ class Stream<T> implements SyncStream<T> {
         // Ready's seq may be past the last replayed change (changes outside the filter): adopt it.
         this.seq = sameEpoch ? Math.max(this.seq!, message.seq) : message.seq;
         this.adoptEpoch(message.epoch);
+        this.scope = message.scope;
+        this.tokenReplaced = false;
+        this.armRefresh();
         this.backoff.reset();
         this.settleWaiters(null);
         this.update({ state: 'ready', position: this.position(), error: null, attempt: 0 });
@@ -578,7 +692,10 @@ class Stream<T> implements SyncStream<T> {
     const query = [
       ['where', this.options.where],
       ['since', since ?? undefined],
+      // the scope the position was read under: without it (or under other grants) no replay
+      ['scope', since !== null && this.scope !== null ? this.scope : undefined],
       ['lag', this.options.lag],
+      ['access_token', this.token ?? undefined],
     ]
       .filter((pair): pair is [string, string] => pair[1] !== undefined)
       .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
@@ -586,6 +703,16 @@ class Stream<T> implements SyncStream<T> {
     const path = `${base}/api/collections/${encodeURIComponent(this.collection)}/stream/${kind}`;
     return query ? `${path}?${query}` : path;
   }
+}
+
+/** The engine refused the token at open (401 / 4401 `unauthorized`) or it expired on the open stream. */
+function isTokenRefusal(error: StreamError): boolean {
+  return error.code === 'token_expired' || error.code === 'unauthorized' || error.status === 4401 || error.status === 401;
+}
+
+function tokenUnavailable(e: unknown): StreamError {
+  const why = e instanceof Error ? e.message : String(e);
+  return { code: 'token_unavailable', message: `the token function failed: ${redactToken(why)}` };
 }
 
 let noWebSocketNoted = false;

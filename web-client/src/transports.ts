@@ -5,6 +5,7 @@
  */
 import { decodeSseEvent, decodeWsFrame, type Incoming } from './frames.js';
 import { readSse } from './sse.js';
+import { redactToken } from './token.js';
 import type { RawMessage, StreamError, Timers, TransportKind, WebSocketConstructor, WebSocketLike } from './types.js';
 
 /** How a connection ended. */
@@ -296,10 +297,11 @@ function errorFromBody(status: number, body: unknown, text: string): StreamError
   return { code: `http_${status}`, message: excerpt ? `HTTP ${status}: ${excerpt}` : `HTTP ${status}`, status };
 }
 
+/** A failure's text, with any `access_token` in a quoted URL redacted. */
 function errorText(e: unknown): string {
   if (e instanceof Error) {
     const cause = (e as { cause?: unknown }).cause;
-    return cause instanceof Error ? `${e.message} (${cause.message})` : e.message;
+    return redactToken(cause instanceof Error ? `${e.message} (${cause.message})` : e.message);
   }
-  return String(e);
+  return redactToken(String(e));
 }

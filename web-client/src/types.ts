@@ -2,6 +2,7 @@
  * The public shapes of the patchwire client (PROTOCOL.md §5).
  */
 import type { DocMap } from './docs.js';
+import type { TokenOption } from './token.js';
 
 /** What a stream is doing now; shown to the page as a connection indicator. */
 export type StreamState =
@@ -72,6 +73,15 @@ export interface StreamOptions {
   transport?: TransportKind | 'auto';
   /** resume from this `EPOCH:SEQ` (e.g. saved by the page) instead of starting with a snapshot */
   since?: string;
+  /**
+   * The access token for an engine with auth (docs/protocol.md "Auth"), sent as `access_token` in
+   * the stream's URL. A function is asked for a new token when the engine refuses the one sent
+   * (401, close 4401, `token_expired`) and shortly before its `exp`; the stream then reconnects
+   * with `since` and `scope` and loses nothing. A fresh token refused again ends the stream
+   * (`failed`). A fixed string that is refused or expires ends it too. Never logged.
+   * Streams made by `PatchwireClient.stream` use the client's token unless given their own.
+   */
+  token?: TokenOption;
   /** `close` asks the engine to close with 4008 instead of resyncing when we fall behind */
   lag?: 'resync' | 'close';
   backoff?: BackoffOptions;

@@ -7,7 +7,9 @@
  * - a TypeScript consumer passing `ws`'s class as `WebSocket`, type-checked with tsc;
  * - every TypeScript/JavaScript example in README.md and docs/client.md, type-checked and run as
  *   shown against a fresh demo database (`http://127.0.0.1:8080` becomes the test engine's URL;
- *   a `// prints: X` comment must be matched by the output).
+ *   a `// prints: X` comment must be matched by the output; an example that reads
+ *   `process.env.PATCHWIRE_TOKEN` runs against an engine with `--jwt-secret`, that variable set to
+ *   a token for the demo project).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useEngine, WEB_CLIENT_DIR } from '../support/engine';
+import { DEMO_GRANTS, mintToken, newSecret } from '../support/auth';
+import { startEngine, useEngine, WEB_CLIENT_DIR, type Engine } from '../support/engine';
 
 const REPO = resolve(WEB_CLIENT_DIR, '..');
 const DOC_FILES = ['README.md', 'docs/client.md'];
@@ -27,9 +30,10 @@ interface Run {
   stderr: string;
 }
 
-function run(cmd: string, args: string[], cwd: string, timeoutMs = 120_000): Promise<Run> {
+function run(cmd: string, args: string[], cwd: string, timeoutMs = 120_000, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolveRun) => {
-    execFile(cmd, args, { cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const options = { cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, ...env } };
+    execFile(cmd, args, options, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
       resolveRun({ code, stdout: String(stdout), stderr: String(stderr) });
     });
@@ -95,7 +99,11 @@ beforeAll(async () => {
   pkgDir = join(app, 'node_modules', '@patchwire', 'client');
 }, 300_000);
 
-afterAll(() => {
+let authEngine: Engine | null = null;
+const secret = newSecret();
+
+afterAll(async () => {
+  await authEngine?.dispose();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -212,12 +220,19 @@ describe('the npm package', () => {
   });
 
   it.each(examples)('runs the example at $name as shown, on a fresh demo database', async (example) => {
-    const engine = engineHook.engine;
+    const auth = example.code.includes('process.env.PATCHWIRE_TOKEN');
+    let engine: Engine;
+    if (auth) {
+      authEngine ??= await startEngine({ args: ['--jwt-secret', secret] });
+      engine = authEngine;
+    } else {
+      engine = engineHook.engine;
+    }
     await engine.stop();
     engine.wipeData();
     await engine.start();
     const base = `example-${example.file.replace(/\W+/g, '-')}-${example.line}`;
-    const code = example.code.replaceAll('http://127.0.0.1:8080', engineHook.engine.baseUrl);
+    const code = example.code.replaceAll('http://127.0.0.1:8080', engine.baseUrl);
     // As written, in a strict TypeScript project (JavaScript examples are checked as JavaScript).
     const source = `${base}.${example.lang.startsWith('t') ? 'ts' : 'mjs'}`;
     writeFileSync(join(app, source), code);
@@ -242,7 +257,8 @@ describe('the npm package', () => {
     expect(check.stdout + check.stderr, `${example.name} does not type-check`).toBe('');
     const js = ts.transpileModule(code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } });
     writeFileSync(join(app, `${base}.run.mjs`), js.outputText);
-    const r = await run('node', [`${base}.run.mjs`], app, 30_000);
+    const env: Record<string, string> = auth ? { PATCHWIRE_TOKEN: mintToken(secret, DEMO_GRANTS) } : {};
+    const r = await run('node', [`${base}.run.mjs`], app, 30_000, env);
     expect(r.code, `${example.name} failed:\n${r.stdout}\n${r.stderr}`).toBe(0);
     let from = 0;
     for (const [, expected] of code.matchAll(/\/\/ prints: (.*)$/gm)) {

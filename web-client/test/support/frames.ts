@@ -17,8 +17,9 @@ export function snapshot(collection: string, docs: Docs, epoch: string, seq: num
   return { JsonPatch: [{ op: 'add', path: `/${collection}`, value: docs }], seq, epoch, snapshot: true };
 }
 
-export function ready(epoch: string, seq: number, resumed = false) {
-  return { Ready: true, epoch, seq, resumed };
+/** Ready; `scope` as an engine with auth sends it */
+export function ready(epoch: string, seq: number, resumed = false, scope?: string) {
+  return scope === undefined ? { Ready: true, epoch, seq, resumed } : { Ready: true, epoch, seq, resumed, scope };
 }
 
 export function change(ops: PatchOperation[], seq: number) {
@@ -50,8 +51,8 @@ export function sseSnapshot(collection: string, docs: Docs, epoch: string, seq: 
   return { event: 'json_patch', id: `${epoch}:${seq}`, data: snapshot(collection, docs, epoch, seq).JsonPatch };
 }
 
-export function sseReady(epoch: string, seq: number, resumed = false): SseEventOut {
-  return { event: 'ready', id: `${epoch}:${seq}`, data: ready(epoch, seq, resumed) };
+export function sseReady(epoch: string, seq: number, resumed = false, scope?: string): SseEventOut {
+  return { event: 'ready', id: `${epoch}:${seq}`, data: ready(epoch, seq, resumed, scope) };
 }
 
 export function sseChange(ops: PatchOperation[], epoch: string, seq: number): SseEventOut {

@@ -6,7 +6,8 @@ describe('decoding', () => {
   test('WebSocket frames', () => {
     expect(decodeWsFrame({ JsonPatch: [], seq: 3 })).toEqual({ kind: 'patch', ops: [], seq: 3, epoch: null, snapshot: false });
     expect(decodeWsFrame({ JsonPatch: [], seq: 3, epoch: 'e', snapshot: true })).toMatchObject({ snapshot: true, epoch: 'e' });
-    expect(decodeWsFrame({ Ready: true, epoch: 'e', seq: 0, resumed: true })).toEqual({ kind: 'ready', epoch: 'e', seq: 0, resumed: true });
+    expect(decodeWsFrame({ Ready: true, epoch: 'e', seq: 0, resumed: true })).toEqual({ kind: 'ready', epoch: 'e', seq: 0, resumed: true, scope: null });
+    expect(decodeWsFrame({ Ready: true, epoch: 'e', seq: 0, resumed: false, scope: '9c1e0b7d4a2f6e31' })).toMatchObject({ scope: '9c1e0b7d4a2f6e31' });
     expect(decodeWsFrame({ Resync: { reason: 'lagged', dropped: 2 } })).toEqual({ kind: 'resync', reason: 'lagged', dropped: 2 });
     expect(decodeWsFrame({ finished: true })).toEqual({ kind: 'finished' });
     expect(decodeWsFrame({ error: { code: 'c', message: 'm' } })).toEqual({ kind: 'error', code: 'c', message: 'm' });
