@@ -109,10 +109,12 @@ public final class Main {
       new Thread(() -> System.exit(EXIT_DATABASE_FAILED), "patchwire-fatal-exit").start();
     });
     ListenAddress address = ListenAddress.of(options.host(), server.port());
-    log.info("listening on {}{}", String.join(", ", address.urls()),
+    // not "listening on": scripts look for that on stdout, in the line below
+    log.info("reachable at {}{}", String.join(", ", address.urls()),
         address.wildcard() ? " (bound to " + options.host() + ": every interface)" : "");
     log.info("store: H2 in {} (epoch {}, seq {}), collections {}",
         options.dataDir().toAbsolutePath(), server.epoch(), server.committedSeq(), server.collections());
+    log.info(server.auth().describe());
     // Tests and scripts read this line: keep its shape.
     System.out.println("patchwire listening on " + address.urls().get(0)
         + " (data " + options.dataDir().toAbsolutePath() + ", epoch " + server.epoch() + "); "

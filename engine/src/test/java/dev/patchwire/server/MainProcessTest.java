@@ -63,7 +63,7 @@ class MainProcessTest {
         "PATCHWIRE_LOG_FORMAT", "json",
         "PATCHWIRE_LOG_LEVEL", "debug");
     engine = Child.start(List.of(), env);
-    engine.awaitStdout(l -> l.contains("listening on"), 60);
+    engine.awaitStdout(l -> l.contains("patchwire listening on"), 60);
   }
 
   @AfterAll
@@ -91,9 +91,9 @@ class MainProcessTest {
   @DisplayName("a wildcard bind prints URLs one can open (127.0.0.1 first), never http://0.0.0.0")
   void wildcardUrls() {
     assertFalse(engine.all().contains("http://0.0.0.0"), engine.all());
-    JsonNode listening = engine.logLine(l -> l.contains("listening on"));
+    JsonNode listening = engine.logLine(l -> l.contains("reachable at"));
     String message = listening.get("formattedMessage").asText();
-    assertTrue(message.startsWith("listening on http://127.0.0.1:" + port), message);
+    assertTrue(message.startsWith("reachable at http://127.0.0.1:" + port), message);
     assertTrue(message.contains("every interface"), message);
   }
 
