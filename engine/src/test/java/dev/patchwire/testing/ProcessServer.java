@@ -40,11 +40,18 @@ public final class ProcessServer implements AutoCloseable {
    * "patchwire listening on ..." (the log's own "listening on" line may come first).
    */
   public static ProcessServer start(Path dataDir, String... extraArgs) {
+    List<String> args = new ArrayList<>(List.of("--no-seed"));
+    args.addAll(List.of(extraArgs));
+    return startSeeded(dataDir, args.toArray(String[]::new));
+  }
+
+  /** As {@link #start}, without {@code --no-seed}: an empty folder gets the kanban demo data. */
+  public static ProcessServer startSeeded(Path dataDir, String... extraArgs) {
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>(List.of(javaBin,
         "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-cp", System.getProperty("java.class.path"),
-        "dev.patchwire.server.Main", "--port", "0", "--data", dataDir.toString(), "--no-seed"));
+        "dev.patchwire.server.Main", "--port", "0", "--data", dataDir.toString()));
     cmd.addAll(List.of(extraArgs));
     Process p;
     try {
