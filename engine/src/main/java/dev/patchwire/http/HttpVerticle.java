@@ -110,12 +110,13 @@ public final class HttpVerticle extends VerticleBase {
     router.route("/api/*").handler(auth::authenticate);
     String docs = "/api/collections/:c/docs";
     AdmittedBody body = new AdmittedBody(shared.admission(), maxBodyBytes, settings.bodyTimeoutMillis());
-    router.post(docs).handler(body).handler(rest::create);
+    // the token's write grant and write budget are checked before a body is read
+    router.post(docs).handler(rest::mayWrite).handler(body).handler(rest::create);
     router.get(docs).handler(rest::list);
     router.get(docs + "/:id").handler(rest::getOne);
-    router.put(docs + "/:id").handler(body).handler(rest::put);
-    router.patch(docs + "/:id").handler(body).handler(rest::patch);
-    router.delete(docs + "/:id").handler(rest::delete);
+    router.put(docs + "/:id").handler(rest::mayWrite).handler(body).handler(rest::put);
+    router.patch(docs + "/:id").handler(rest::mayWrite).handler(body).handler(rest::patch);
+    router.delete(docs + "/:id").handler(rest::mayWrite).handler(rest::delete);
     // ".../docs/" names a document by an empty id: say so rather than "method not allowed".
     for (var method : List.of(HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE)) {
       router.route(method, docs + "/").handler(ctx ->

@@ -52,10 +52,10 @@ public final class RestApi {
 
   public void create(RoutingContext ctx) {
     String c = collection(ctx);
-    Predicate<ObjectNode> allowed = c == null ? null : writable(ctx, c);
-    if (allowed == null) {
+    if (c == null) {
       return;
     }
+    Predicate<ObjectNode> allowed = writeGrants(ctx, c);
     ObjectNode body = objectBody(ctx, "application/json");
     if (body == null) {
       return;
@@ -72,10 +72,10 @@ public final class RestApi {
   public void put(RoutingContext ctx) {
     String c = collection(ctx);
     String id = c == null ? null : docId(ctx);
-    Predicate<ObjectNode> allowed = id == null ? null : writable(ctx, c);
-    if (allowed == null) {
+    if (id == null) {
       return;
     }
+    Predicate<ObjectNode> allowed = writeGrants(ctx, c);
     ObjectNode body = objectBody(ctx, "application/json");
     if (body != null) {
       answer(ctx, store.write(new Write.Put(c, id, body, ctx.request().getHeader("If-Match"), allowed)));
@@ -85,10 +85,10 @@ public final class RestApi {
   public void patch(RoutingContext ctx) {
     String c = collection(ctx);
     String id = c == null ? null : docId(ctx);
-    Predicate<ObjectNode> allowed = id == null ? null : writable(ctx, c);
-    if (allowed == null) {
+    if (id == null) {
       return;
     }
+    Predicate<ObjectNode> allowed = writeGrants(ctx, c);
     if (!mediaType(ctx, "application/json-patch+json", "application/json")) {
       return;
     }
@@ -102,9 +102,9 @@ public final class RestApi {
   public void delete(RoutingContext ctx) {
     String c = collection(ctx);
     String id = c == null ? null : docId(ctx);
-    Predicate<ObjectNode> allowed = id == null ? null : writable(ctx, c);
-    if (allowed != null) {
-      answer(ctx, store.write(new Write.Delete(c, id, ctx.request().getHeader("If-Match"), allowed)));
+    if (id != null) {
+      answer(ctx, store.write(new Write.Delete(c, id, ctx.request().getHeader("If-Match"),
+          writeGrants(ctx, c))));
     }
   }
 
@@ -209,22 +209,27 @@ public final class RestApi {
   }
 
   /**
-   * The check the writer applies before and after the write; null (403 or 429 sent) when the
-   * token has no write grant for {@code c} or has spent its writes for this second.
+   * Before a write's body is read: the token needs a write grant for the collection (else 403)
+   * and a write left in this second's budget (else 429), so neither refused kind of writer
+   * holds any of the engine's write budget.
    */
-  private Predicate<ObjectNode> writable(RoutingContext ctx, String c) {
+  public void mayWrite(RoutingContext ctx) {
+    String c = ctx.pathParam("c");
     Access access = AuthHandler.access(ctx);
     if (!access.canWrite(c)) {
       HttpErrors.send(ctx, 403, "forbidden", "this token has no write grant for the collection '" + c + "'", null);
-      return null;
-    }
-    if (!auth.tryWrite(access)) {
+    } else if (!auth.tryWrite(access)) {
       ctx.response().putHeader("Retry-After", String.valueOf(Auth.retryAfterSeconds()));
       HttpErrors.send(ctx, 429, "rate_limited",
           "this token has used its writes for this second (--max-writes-per-second); retry after 1 s", null);
-      return null;
+    } else {
+      ctx.next();
     }
-    Filter grants = access.writeFilter(c);
+  }
+
+  /** The check the writer applies before and after the write: the token's write grants for {@code c}. */
+  private static Predicate<ObjectNode> writeGrants(RoutingContext ctx, String c) {
+    Filter grants = AuthHandler.access(ctx).writeFilter(c);
     return grants.isAll() ? Write.ANY_DOCUMENT : grants::matches;
   }
 

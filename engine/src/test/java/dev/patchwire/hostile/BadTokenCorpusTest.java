@@ -223,6 +223,10 @@ class BadTokenCorpusTest {
       assertEquals("forbidden", r.json().path("error").path("code").asText(), r.body());
     }
     user.list("projects").expect(200);
+    // refused before the body is read: a body over --max-body-bytes still gets 403, not 413
+    Rest.Response big = user.send("POST", "/api/collections/items/docs", "application/json",
+        "{\"pad\":\"" + "x".repeat(2 << 20) + "\"}");
+    assertEquals(403, big.status(), big.body());
     try (WsRecorder ws = WsRecorder.connect(clients, server.port(), "/api/collections/items/stream/ws?access_token=" + token)) {
       assertEquals("forbidden", ws.nextFrame(WAIT).json().getJsonObject("error").getString("code"));
       assertEquals((short) 4403, ws.awaitClose(WAIT).code());
