@@ -675,7 +675,9 @@ public final class LoadRun {
         "--max-subscribers", Integer.toString(Math.max(20_000, opt.clients * 2))));
     cmd.addAll(opt.serverArgs);
     log.println("spawning: " + String.join(" ", cmd));
-    server = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().remove(dev.patchwire.server.EngineOptions.JWT_SECRET_ENV);  // an open engine, whatever the shell exported
+    server = pb.start();
     serverPid = server.pid();
     BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
     CompletableFuture<String> listening = new CompletableFuture<>();

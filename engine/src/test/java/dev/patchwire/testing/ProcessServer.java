@@ -55,7 +55,11 @@ public final class ProcessServer implements AutoCloseable {
     cmd.addAll(List.of(extraArgs));
     Process p;
     try {
-      p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      // Main reads a JWT secret from the environment: a shell that exported one must not turn
+      // auth on for every test engine (a test that wants auth passes --jwt-secret)
+      pb.environment().remove(dev.patchwire.server.EngineOptions.JWT_SECRET_ENV);
+      p = pb.start();
     } catch (IOException e) {
       throw new AssertionError("cannot start " + cmd, e);
     }
