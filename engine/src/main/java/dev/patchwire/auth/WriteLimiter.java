@@ -1,12 +1,13 @@
 package dev.patchwire.auth;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code --max-writes-per-second}: at most N writes per key in each wall-clock second (a fixed
  * window: simple, exact at the boundary a client can read from Retry-After). Shared by every
- * event loop. Keys of past seconds are swept once the map grows, so it stays bounded by the
- * number of keys active in one second.
+ * event loop. Once the map grows, keys of past seconds are swept, at most once a second, so it
+ * stays bounded by the number of keys active in about one second (each one a signed token).
  */
 final class WriteLimiter {
 
@@ -14,6 +15,7 @@ final class WriteLimiter {
 
   private final int perSecond;
   private final ConcurrentHashMap<String, long[]> windows = new ConcurrentHashMap<>();
+  private final AtomicLong lastSweep = new AtomicLong();
 
   WriteLimiter(int perSecond) {
     this.perSecond = perSecond;
@@ -25,7 +27,7 @@ final class WriteLimiter {
 
   boolean tryAcquire(String key) {
     long second = System.currentTimeMillis() / 1000;
-    if (windows.size() > SWEEP_ABOVE) {
+    if (windows.size() > SWEEP_ABOVE && lastSweep.getAndSet(second) != second) {
       windows.values().removeIf(w -> w[0] < second);
     }
     boolean[] allowed = {false};
