@@ -115,7 +115,10 @@ export class Engine {
     const args = ['-jar', jar, '--host', '127.0.0.1', '--port', String(this.port), '--data', this.dataDir];
     if (this.options.seed === false) args.push('--no-seed');
     args.push(...(this.options.args ?? []));
-    const child = spawn(process.env.PATCHWIRE_JAVA ?? 'java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The engine reads every flag from a PATCHWIRE_* variable too: what the shell exported (a JWT
+    // secret, a port) must not change the test engine; tests pass what they want as flags.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PATCHWIRE_')));
+    const child = spawn(process.env.PATCHWIRE_JAVA ?? 'java', args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     this.child = child;
     this.exited = new Promise((resolveExit) => {
       child.once('exit', (code, signal) => {

@@ -56,9 +56,9 @@ public final class ProcessServer implements AutoCloseable {
     Process p;
     try {
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-      // Main reads a JWT secret from the environment: a shell that exported one must not turn
-      // auth on for every test engine (a test that wants auth passes --jwt-secret)
-      pb.environment().remove(dev.patchwire.server.EngineOptions.JWT_SECRET_ENV);
+      // Main reads every flag from a PATCHWIRE_* variable too: what the shell exported (a JWT
+      // secret, a port) must not change the test engines; a test passes what it wants as flags
+      pb.environment().keySet().removeIf(k -> k.startsWith(dev.patchwire.server.EngineOptions.ENV_PREFIX));
       p = pb.start();
     } catch (IOException e) {
       throw new AssertionError("cannot start " + cmd, e);
