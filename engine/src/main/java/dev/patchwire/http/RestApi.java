@@ -322,19 +322,25 @@ public final class RestApi {
     return false;
   }
 
-  /** The body, parsed strictly (see {@link StrictJson}): a refusal answers 400 with its code. */
-  private static JsonNode jsonBody(RoutingContext ctx) {
+  /**
+   * The body, parsed strictly (see {@link StrictJson}): a refusal answers 400 (413 for too many
+   * values) with its code. A body may hold twice the values of a document (a patch also spells
+   * out its operations), so that parsing a small body can never fill the heap.
+   */
+  private JsonNode jsonBody(RoutingContext ctx) {
     var body = ctx.body().buffer();
+    long maxNodes = store.docLimits().maxNodes();
     try {
-      return StrictJson.parse(body == null ? new byte[0] : body.getBytes());
+      return StrictJson.parse(body == null ? new byte[0] : body.getBytes(),
+          maxNodes > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * maxNodes + 1024);
     } catch (StrictJson.Refused e) {
-      HttpErrors.send(ctx, 400, e.code(), e.code().equals("malformed_json")
+      HttpErrors.send(ctx, e.status(), e.code(), e.code().equals("malformed_json")
           ? "the body is not valid JSON: " + e.getMessage() : e.getMessage(), null);
       return null;
     }
   }
 
-  private static ObjectNode objectBody(RoutingContext ctx, String mediaType) {
+  private ObjectNode objectBody(RoutingContext ctx, String mediaType) {
     if (!mediaType(ctx, mediaType)) {
       return null;
     }

@@ -8,7 +8,13 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.NumericNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.node.ValueNode;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -43,7 +49,7 @@ public final class StrictJson {
   /** The most nested arrays and objects a body may hold. */
   public static final int MAX_DEPTH = 64;
 
-  /** Why a body was refused; {@link #code()} is the API error code, the answer is 400. */
+  /** Why a body was refused; {@link #code()} is the API error code, {@link #status()} the answer's. */
   public static final class Refused extends IllegalArgumentException {
     private final String code;
 
@@ -55,6 +61,28 @@ public final class StrictJson {
     public String code() {
       return code;
     }
+
+    /** 413 for a body of more values than allowed, else 400. */
+    public int status() {
+      return code.equals("document_too_large") ? 413 : 400;
+    }
+  }
+
+  /** Thrown from the node factory once a body holds more values than its parse may build. */
+  private static final class TooManyValues extends RuntimeException {
+    TooManyValues() {
+      super(null, null, false, false);
+    }
+  }
+
+  /** The values the parse on this thread may still build (Jackson gives the factory no context). */
+  private static final ThreadLocal<long[]> VALUES_LEFT = new ThreadLocal<>();
+
+  private static void count() {
+    long[] left = VALUES_LEFT.get();
+    if (left != null && --left[0] < 0) {
+      throw new TooManyValues();
+    }
   }
 
   /** Thrown from the node factory, which Jackson gives no checked way out of. */
@@ -64,10 +92,63 @@ public final class StrictJson {
     }
   }
 
-  /** {@link Json.ExactNumbers}, refusing what lies outside a double's range. */
+  /**
+   * {@link Json.ExactNumbers}, refusing what lies outside a double's range, and counting every
+   * value it builds: a megabyte of {@code [{},{},...]} would otherwise become 300,000 objects (40
+   * MB of heap) before anything could measure the document.
+   */
   private static final JsonNodeFactory NODES = new Json.ExactNumbers() {
     @Override
+    public ObjectNode objectNode() {
+      count();
+      return super.objectNode();
+    }
+
+    @Override
+    public ArrayNode arrayNode() {
+      count();
+      return super.arrayNode();
+    }
+
+    @Override
+    public ArrayNode arrayNode(int capacity) {
+      count();
+      return super.arrayNode(capacity);
+    }
+
+    @Override
+    public TextNode textNode(String text) {
+      count();
+      return super.textNode(text);
+    }
+
+    @Override
+    public NumericNode numberNode(int v) {
+      count();
+      return super.numberNode(v);
+    }
+
+    @Override
+    public NumericNode numberNode(long v) {
+      count();
+      return super.numberNode(v);
+    }
+
+    @Override
+    public BooleanNode booleanNode(boolean v) {
+      count();
+      return super.booleanNode(v);
+    }
+
+    @Override
+    public NullNode nullNode() {
+      count();
+      return super.nullNode();
+    }
+
+    @Override
     public ValueNode numberNode(BigInteger v) {
+      count();
       if (Double.isInfinite(v.doubleValue())) {
         throw new BadNumber("the integer " + shortText(new BigDecimal(v))
             + " is past the range of a double (about 1.8e308)");
@@ -77,6 +158,7 @@ public final class StrictJson {
 
     @Override
     public ValueNode numberNode(BigDecimal v) {
+      count();
       double d = v.doubleValue();
       if (Double.isInfinite(d)) {
         throw new BadNumber("the number " + shortText(v) + " is past the range of a double (about 1.8e308)");
@@ -101,8 +183,14 @@ public final class StrictJson {
 
   /** Parses a request body; throws {@link Refused} with a code and a message that says why. */
   public static JsonNode parse(byte[] utf8) {
+    return parse(utf8, Long.MAX_VALUE);
+  }
+
+  /** Like {@link #parse(byte[])}, refusing (413 {@code document_too_large}) past {@code maxValues} values. */
+  public static JsonNode parse(byte[] utf8, long maxValues) {
     String text = decodeUtf8(utf8);
     checkEscapes(text);
+    VALUES_LEFT.set(new long[] {maxValues});
     try {
       JsonNode node = MAPPER.readTree(text);
       if (node == null || node.isMissingNode()) {
@@ -117,7 +205,10 @@ public final class StrictJson {
       }
       throw new Refused(message.startsWith("Number") ? "unrepresentable_number" : "malformed_json", message);
     } catch (JsonProcessingException e) {
-      BadNumber bad = badNumber(e);
+      if (causedBy(e, TooManyValues.class) != null) {
+        throw tooMany(maxValues);
+      }
+      BadNumber bad = causedBy(e, BadNumber.class);
       if (bad != null) {
         throw new Refused("unrepresentable_number", bad.getMessage());
       }
@@ -128,19 +219,28 @@ public final class StrictJson {
       throw new Refused("malformed_json", message);
     } catch (BadNumber e) {
       throw new Refused("unrepresentable_number", e.getMessage());
+    } catch (TooManyValues e) {
+      throw tooMany(maxValues);
     } catch (NumberFormatException | ArithmeticException e) {
       // an exponent past 32 bits (1e40043043317): BigDecimal gives up before our checks run
       throw new Refused("unrepresentable_number", "a number's exponent is out of range: " + e.getMessage());
+    } finally {
+      VALUES_LEFT.remove();
     }
   }
 
-  private static BadNumber badNumber(Throwable e) {
+  private static <T extends Throwable> T causedBy(Throwable e, Class<T> type) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof BadNumber b) {
-        return b;
+      if (type.isInstance(t)) {
+        return type.cast(t);
       }
     }
     return null;
+  }
+
+  private static Refused tooMany(long maxValues) {
+    return new Refused("document_too_large", "the body holds more than " + maxValues
+        + " values (arrays, objects, strings, numbers, booleans and nulls)");
   }
 
   private static String shortText(BigDecimal v) {

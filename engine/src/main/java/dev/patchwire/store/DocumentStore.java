@@ -264,6 +264,11 @@ public final class DocumentStore extends VerticleBase {
     this.docLimits = limits;
   }
 
+  /** The limits every document a write leaves is held to. */
+  public DocLimits docLimits() {
+    return docLimits;
+  }
+
   /** Where committed changes go, in seq order. Set once before the first write. */
   public void publishTo(Consumer<Change> publisher) {
     this.publisher = publisher;

@@ -199,6 +199,8 @@ class BadInputCorpusTest {
             http("POST", ITEMS, JSON, "{\"s\":\"" + "z".repeat(MAX_DOC) + "\"}")),
         of(area, "a PUT of more values than the document limit allows", 413, "document_too_large",
             http("PUT", ITEMS + "/new", JSON, "{\"a\":[" + "0,".repeat(MAX_DOC / 7) + "0]}")),
+        of(area, "a body of more values than a parse may build (twice a document's)", 413, "document_too_large",
+            http("PUT", ITEMS + "/new", JSON, "{\"a\":[" + "{},".repeat(MAX_DOC / 3) + "{}]}")),
         of(area, "a body id that differs from the URL's", 400, "id_mismatch",
             http("PUT", ITEMS + "/x1", JSON, "{\"id\":\"other\"}")),
         of(area, "a numeric POSTed id", 400, "bad_id", http("POST", ITEMS, JSON, "{\"id\":42}")),

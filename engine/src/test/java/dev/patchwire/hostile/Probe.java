@@ -149,7 +149,7 @@ public interface Probe {
       }
       int code;
       try {
-        code = closed.get(messages.isEmpty() ? TIMEOUT.toMillis() : 3_000, TimeUnit.MILLISECONDS);
+        code = closed.get(messages.isEmpty() ? TIMEOUT.toMillis() : 1_000, TimeUnit.MILLISECONDS);
       } catch (java.util.concurrent.TimeoutException e) {
         code = 0;
       } finally {
