@@ -28,6 +28,22 @@ class EngineOptionsTest {
     assertTrue(o.kanban());
     assertTrue(o.seedDemo());
     assertEquals(List.of(), o.corsOrigins(), "CORS is off by default");
+    assertEquals(1L << 20, o.maxDocBytes(), "documents are bounded like bodies unless told");
+    assertEquals(2L << 20, EngineOptions.fromArgs("--max-body-bytes", "2m").maxDocBytes());
+    assertEquals(4096, o.maxInboundFrameBytes());
+  }
+
+  @Test
+  @DisplayName("reads --max-doc-bytes and --max-inbound-frame-bytes, and copies them")
+  void documentAndFrameLimits() {
+    EngineOptions o = EngineOptions.fromArgs("--max-doc-bytes", "64k", "--max-inbound-frame-bytes=1k");
+    assertEquals(64 * 1024, o.maxDocBytes());
+    assertEquals(1024, o.maxInboundFrameBytes());
+    EngineOptions copy = new EngineOptions(o);
+    assertEquals(64 * 1024, copy.maxDocBytes());
+    assertEquals(1024, copy.maxInboundFrameBytes());
+    assertThrows(IllegalArgumentException.class, () -> EngineOptions.fromArgs("--max-inbound-frame-bytes", "10"));
+    assertThrows(IllegalArgumentException.class, () -> EngineOptions.fromArgs("--max-doc-bytes", "0"));
   }
 
   @Test
