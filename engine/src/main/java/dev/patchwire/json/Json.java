@@ -27,6 +27,12 @@ public final class Json {
 
     @Override
     public ValueNode numberNode(BigDecimal v) {
+      // Fast path: 15 significant digits or fewer, well inside the range, always round-trip
+      // through a double (DBL_DIG), so most numbers skip the comparison below.
+      int exponent = v.precision() - v.scale();
+      if (v.precision() <= 15 && exponent > -290 && exponent < 290) {
+        return super.numberNode(v.doubleValue());
+      }
       double d = v.doubleValue();
       if (!Double.isInfinite(d) && new BigDecimal(Double.toString(d)).compareTo(v) == 0) {
         return super.numberNode(d);
