@@ -108,10 +108,17 @@ public final class ChangeLog {
 
   /** See {@link ConsistentRead#changesAfter}: the sizes of the next rows first, then the rows that fit. */
   static Future<List<Change>> page(ConsistentRead read, String collection, long afterSeq) {
-    return read.query(PAGE_SIZES, Tuple.of(afterSeq, read.headSeq(), collection, read.changesWindow)).compose(sizes -> {
+    if (List.of(collection, afterSeq).equals(read.changesEndAt)) {
+      return Future.succeededFuture(List.of());
+    }
+    int window = read.changesWindow;
+    return read.query(PAGE_SIZES, Tuple.of(afterSeq, read.headSeq(), collection, window)).compose(sizes -> {
       Long upTo = ConsistentRead.lastThatFits(sizes, row -> row.getLong(0), row -> row.getInteger(1));
       if (upTo == null) {
         return Future.succeededFuture(List.of());
+      }
+      if (sizes.size() < window && upTo.equals(ConsistentRead.lastKey(sizes, row -> row.getLong(0)))) {
+        read.changesEndAt = List.of(collection, upTo);
       }
       return read.query(PAGE, Tuple.of(afterSeq, upTo, collection)).map(rows -> {
         read.changesWindow = ConsistentRead.window(rows.size());

@@ -63,6 +63,12 @@ public final class ConsistentRead {
   /** How many rows' sizes the next page of documents, and of changes, reads. */
   private int docsWindow = MIN_WINDOW;
   int changesWindow = MIN_WINDOW;
+  /**
+   * The key of the last document, or change, when a page was seen to end the collection (fewer
+   * rows than its window, all of them taken): the page after it is empty without asking.
+   */
+  private List<String> docsEndAt;
+  List<Object> changesEndAt;
 
   private ConsistentRead(Vertx vertx, SqlConnection conn, Transaction tx, long headSeq, long oldestSeq,
       Runnable onClosed) {
@@ -113,10 +119,17 @@ public final class ConsistentRead {
   public Future<List<Snapshot.StoredDoc>> docsAfter(String collection, String afterId) {
     // Ids are never empty, so '' sorts before every one of them.
     String after = afterId == null ? "" : afterId;
-    return query(DOC_SIZES, Tuple.of(collection, after, docsWindow)).compose(sizes -> {
+    if (List.of(collection, after).equals(docsEndAt)) {
+      return Future.succeededFuture(List.of());
+    }
+    int window = docsWindow;
+    return query(DOC_SIZES, Tuple.of(collection, after, window)).compose(sizes -> {
       String upTo = lastThatFits(sizes, row -> row.getString(0), row -> row.getLong(1));
       if (upTo == null) {
         return Future.succeededFuture(List.of());
+      }
+      if (sizes.size() < window && upTo.equals(lastKey(sizes, row -> row.getString(0)))) {
+        docsEndAt = List.of(collection, upTo);
       }
       return query(DOCS, Tuple.of(collection, after, upTo)).map(rows -> {
         docsWindow = window(rows.size());
@@ -140,6 +153,15 @@ public final class ConsistentRead {
    */
   public Future<List<Change>> changesAfter(String collection, long afterSeq) {
     return ChangeLog.page(this, collection, afterSeq);
+  }
+
+  /** The key of the last of {@code rows}. */
+  static <K> K lastKey(RowSet<Row> rows, java.util.function.Function<Row, K> key) {
+    K last = null;
+    for (Row row : rows) {
+      last = key.apply(row);
+    }
+    return last;
   }
 
   /** Rows to ask the sizes of after a page of {@code rows}: twice as many, within bounds. */
