@@ -77,7 +77,8 @@ class PiecewiseSnapshotTest extends StreamTestBase {
   @Test
   @DisplayName("arrives over WebSocket as one text message in continuation frames, byte for byte the whole message")
   void webSocketContinuationFrames() throws Exception {
-    start();
+    // a ping every millisecond: control frames may come between a message's frames (RFC 6455 5.4)
+    start(TestServer.defaults().setPingIntervalMillis(1));
     seed();
     WebSocketClient client = clients.createWebSocketClient(new WebSocketClientOptions()
         .setMaxFrameSize(16 << 20).setMaxMessageSize(256 << 20));
