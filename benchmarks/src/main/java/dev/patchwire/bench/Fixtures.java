@@ -112,11 +112,16 @@ final class Fixtures implements AutoCloseable {
    * its snapshot and Ready, so that every later frame a sink sees is a live one.
    */
   void subscribe(int n, String collection, Filter filter) {
+    subscribe(n, collection, i -> filter);
+  }
+
+  /** Like {@link #subscribe(int, String, Filter)}, subscriber {@code i} with {@code filters(i)}. */
+  void subscribe(int n, String collection, java.util.function.IntFunction<Filter> filters) {
     long target = barrier() + 2L * n;
     CompletableFuture<Void> opened = new CompletableFuture<>();
     context.runOnContext(v -> {
       for (int i = 0; i < n; i++) {
-        fanout.open(new StreamRequest(collection, filter, null, false), new CountingSink(delivered));
+        fanout.open(new StreamRequest(collection, filters.apply(i), null, false), new CountingSink(delivered));
       }
       opened.complete(null);
     });

@@ -58,6 +58,12 @@ class BenchmarkSmokeTest {
   }
 
   @Test
+  @DisplayName("the filtered fan-out delivers every frame to the matching subscribers only")
+  void filteredFanout() throws Exception {
+    runs(tiny(FilteredFanoutBenchmark.class).param("nonMatching", "100"), 1);
+  }
+
+  @Test
   @DisplayName("a snapshot of a small board is built and serialized")
   void snapshot() throws Exception {
     runs(tiny(SnapshotBenchmark.class).param("tasks", "200"), 2);

@@ -15,9 +15,11 @@ import java.util.Map;
 /**
  * The subscribers of one event loop, and the one event-bus consumer that feeds them.
  *
- * <p>Each change is matched once per subscriber's filter, but encoded at most once per kind of
- * delivery (patch, add, remove) and transport: every subscriber that needs the same frame gets
- * the same bytes.
+ * <p>A change is matched against the filters of the subscribers it may concern only: those of its
+ * collection indexed under the value of a field their filter requires, in its before or after
+ * document, plus those without such a field (see {@link SubscriberIndex}). It is encoded at most
+ * once per kind of delivery (patch, add, remove) and transport: every subscriber that needs the
+ * same frame gets the same bytes.
  */
 public final class Fanout {
 
@@ -26,7 +28,9 @@ public final class Fanout {
   static final int MAX_CHANGES_PER_TURN = 64;
 
   private final Context context;
-  private final Map<String, List<Subscription>> byCollection = new HashMap<>();
+  private final Map<String, SubscriberIndex<Subscription>> byCollection = new HashMap<>();
+  /** The candidates of the change being dispatched (reused: one dispatch at a time). */
+  private final List<Subscription> candidates = new ArrayList<>();
   private final List<Subscription> removedWhileDispatching = new ArrayList<>();
   private boolean dispatching;
   private MessageConsumer<Change> consumer;
@@ -71,7 +75,7 @@ public final class Fanout {
   }
 
   void add(Subscription s) {
-    byCollection.computeIfAbsent(s.request().collection(), c -> new ArrayList<>()).add(s);
+    byCollection.computeIfAbsent(s.request().collection(), c -> new SubscriberIndex<>()).add(s, s.visible());
     streams.opened(s);
   }
 
@@ -79,9 +83,12 @@ public final class Fanout {
     if (dispatching) {
       removedWhileDispatching.add(s);
     } else {
-      List<Subscription> subs = byCollection.get(s.request().collection());
-      if (subs != null && subs.remove(s) && subs.isEmpty()) {
-        byCollection.remove(s.request().collection());
+      SubscriberIndex<Subscription> subs = byCollection.get(s.request().collection());
+      if (subs != null) {
+        subs.remove(s, s.visible());
+        if (subs.isEmpty()) {
+          byCollection.remove(s.request().collection());
+        }
       }
     }
     streams.closed(s);
@@ -133,15 +140,16 @@ public final class Fanout {
   }
 
   void dispatch(Change change) {
-    List<Subscription> subs = byCollection.get(change.collection());
+    SubscriberIndex<Subscription> subs = byCollection.get(change.collection());
     if (subs == null) {
       return;
     }
+    subs.candidates(change.before(), change.after(), candidates);
     Buffer[] frames = new Buffer[SLOTS * 4];
     dispatching = true;
     try {
-      for (int i = 0, n = subs.size(); i < n; i++) {
-        Subscription s = subs.get(i);
+      for (int i = 0, n = candidates.size(); i < n; i++) {
+        Subscription s = candidates.get(i);
         Delivery d = Delivery.of(s.visible(), change);
         if (d == Delivery.NONE) {
           continue;
@@ -157,8 +165,9 @@ public final class Fanout {
       }
     } finally {
       dispatching = false;
+      candidates.clear();
       for (Subscription s : removedWhileDispatching) {
-        subs.remove(s);
+        subs.remove(s, s.visible());
       }
       if (subs.isEmpty()) {
         byCollection.remove(change.collection());
@@ -176,7 +185,7 @@ public final class Fanout {
   public Future<Void> closeAll(short code, String reason) {
     return Future.future(p -> context.runOnContext(v -> {
       List<Subscription> all = new ArrayList<>();
-      byCollection.values().forEach(all::addAll);
+      byCollection.values().forEach(subs -> all.addAll(subs.all()));
       all.forEach(s -> s.close(code, reason));
       if (consumer != null) {
         consumer.unregister();

@@ -109,6 +109,43 @@ public final class Filter {
     }
   }
 
+  /**
+   * An equality that every document this filter matches also matches, for the fan-out's index:
+   * the filter itself when it is one, a part of an AND (the first such, the client's where when it
+   * has one), or null when there is none (ALL, NONE, an OR).
+   */
+  Filter requiredEquality() {
+    switch (kind) {
+      case EQUALS:
+        return this;
+      case AND:
+        for (Filter f : parts) {
+          Filter eq = f.requiredEquality();
+          if (eq != null) {
+            return eq;
+          }
+        }
+        return null;
+      default:
+        return null;
+    }
+  }
+
+  /** The field of an equality; null for the other kinds. */
+  String field() {
+    return field;
+  }
+
+  /** The value text of an equality; null for the other kinds. */
+  String value() {
+    return value;
+  }
+
+  /** The value of an equality read as a number, or null when it is not one. */
+  BigDecimal number() {
+    return number;
+  }
+
   public boolean isAll() {
     return kind == Kind.ALL;
   }
