@@ -8,22 +8,12 @@ import dev.patchwire.stream.Fanout;
 import dev.patchwire.stream.FrameEncoder;
 import dev.patchwire.stream.StreamSink;
 import dev.patchwire.stream.Streams;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.impl.WebSocketImplBase;
-import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.ext.web.RoutingContext;
 import java.util.HashSet;
 import java.util.Set;
@@ -111,13 +101,14 @@ public final class WebSocketTransport {
         return;
       }
       ServerWebSocket ws = ar.result();
-      limitInbound(ws);
+      WsChannel channel = WsChannel.of(ws);
+      limitInbound(ws, channel);
       if (opening.refusal != null) {
         sendRefusal(ws, opening.refusal);
         return;
       }
       sockets.add(ws);
-      fanout.open(opening.request, new WsSink(ws));
+      fanout.open(opening.request, new WsSink(ws, channel));
     });
   }
 
@@ -143,8 +134,7 @@ public final class WebSocketTransport {
    * big). Netty refuses a single frame past the limit before buffering it; the frames of a
    * fragmented message are counted here.
    */
-  private void limitInbound(ServerWebSocket ws) {
-    ChannelHandlerContext channel = ((WebSocketImplBase<?>) ws).channelHandlerContext();
+  private void limitInbound(ServerWebSocket ws, WsChannel channel) {
     long[] messageBytes = {0};
     ws.frameHandler(frame -> {
       if (frame.isText() || frame.isBinary()) {
@@ -166,14 +156,10 @@ public final class WebSocketTransport {
     });
   }
 
-  /**
-   * Sends the close frame straight to the channel, flushed: Vert.x closes the connection right
-   * after an inbound protocol error, and a close queued behind its deferred flush would be lost.
-   */
-  private void tooBig(ChannelHandlerContext channel) {
-    channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.MESSAGE_TOO_BIG.code(),
-            "a client message may hold at most " + maxInboundBytes + " bytes"))
-        .addListener(ChannelFutureListener.CLOSE);
+  /** Closes with 1009, straight through the channel (see {@link WsChannel#closeNow}). */
+  private void tooBig(WsChannel channel) {
+    channel.closeNow(WebSocketCloseStatus.MESSAGE_TOO_BIG.code(),
+        "a client message may hold at most " + maxInboundBytes + " bytes");
   }
 
   /** A request to {@link #PATH} that is no upgrade: say what the endpoint wants. */
@@ -183,19 +169,19 @@ public final class WebSocketTransport {
 
   /**
    * A WebSocket as a stream sink. Frames are shared buffers, written without copying. Deferred
-   * writes go straight to the socket's Netty pipeline, below Vert.x, because Vert.x flushes every
-   * write made outside a read; the fan-out flushes once per turn instead.
+   * writes go straight to the socket's Netty pipeline, below Vert.x ({@link WsChannel}), because
+   * Vert.x flushes every write made outside a read; the fan-out flushes once per turn instead.
    */
   private final class WsSink implements StreamSink {
     private final ServerWebSocket ws;
-    private final ChannelHandlerContext channel;
+    private final WsChannel channel;
     private boolean unflushed;
     private Runnable onDrain = () -> { };
     private boolean drainProbe;
 
-    WsSink(ServerWebSocket ws) {
+    WsSink(ServerWebSocket ws, WsChannel channel) {
       this.ws = ws;
-      this.channel = ((WebSocketImplBase<?>) ws).channelHandlerContext();
+      this.channel = channel;
     }
 
     @Override
@@ -215,13 +201,13 @@ public final class WebSocketTransport {
      */
     @Override
     public void write(Buffer frame) {
-      channel.writeAndFlush(textFrame(frame), channel.voidPromise());
+      channel.writeAndFlush(frame);
       unflushed = false;
     }
 
     @Override
     public boolean writeDeferred(Buffer frame) {
-      channel.write(textFrame(frame), channel.voidPromise());
+      channel.write(frame);
       boolean first = !unflushed;
       unflushed = true;
       return first;
@@ -234,15 +220,8 @@ public final class WebSocketTransport {
      */
     @Override
     public void writeFragment(Buffer fragment, boolean first, boolean last) {
-      ByteBuf bytes = ((BufferInternal) fragment).getByteBuf();
-      WebSocketFrame frame = first ? new TextWebSocketFrame(last, 0, bytes)
-          : new ContinuationWebSocketFrame(last, 0, bytes);
-      channel.writeAndFlush(frame, channel.voidPromise());
+      channel.writeFragment(fragment, first, last);
       unflushed = false;
-    }
-
-    private TextWebSocketFrame textFrame(Buffer frame) {
-      return new TextWebSocketFrame(true, 0, ((BufferInternal) frame).getByteBuf());
     }
 
     @Override
@@ -260,22 +239,20 @@ public final class WebSocketTransport {
      */
     @Override
     public boolean writeQueueFull() {
-      if (!channel.channel().isWritable() && unflushed) {
+      if (!channel.isWritable() && unflushed) {
         // Full of frames not yet flushed this turn: hand them to the kernel before calling the
         // reader slow. Coalescing batches up to the high-water mark, never past it.
         flush();
       }
-      if (channel.channel().isWritable() && !ws.writeQueueFull()) {
+      if (channel.isWritable() && !ws.writeQueueFull()) {
         return false;
       }
       if (!drainProbe) {
         drainProbe = true;
-        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+        channel.probeDrain(() -> {
           drainProbe = false;
-          if (f.isSuccess()) {
-            onDrain.run();
-          }
-        });
+          onDrain.run();
+        }, () -> drainProbe = false);
       }
       return true;
     }
