@@ -237,7 +237,9 @@ public final class HttpVerticle extends VerticleBase {
           .put("connections", shared.connections().open())
           .put("writeBytesInFlight", shared.admission().inFlight())
           .put("seq", store.committedSeq())
-          .put("epoch", store.epoch());
+          .put("epoch", store.epoch())
+          .put("node", shared.streams().nodeId())
+          .put("store", store.kind());
       ctx.response().setStatusCode(up ? 200 : 503);
       ctx.json(status);
     });

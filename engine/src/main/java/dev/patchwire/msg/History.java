@@ -44,6 +44,20 @@ public final class History {
   }
 
   /**
+   * Forgets every entry and continues after {@code seq}: the changes up to it can no longer be
+   * told (the shared log was compacted past them), so no replay may come from here.
+   */
+  public synchronized void skipTo(long seq) {
+    if (seq < headSeq) {
+      throw new IllegalStateException("seq " + seq + " before " + headSeq);
+    }
+    evicted += entries.size();
+    entries.clear();
+    bytes = 0;
+    headSeq = seq;
+  }
+
+  /**
    * Everything after {@code seq}, or null when the history cannot tell: the position is older
    * than the oldest entry kept, or newer than the head.
    */

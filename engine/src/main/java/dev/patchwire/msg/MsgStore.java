@@ -19,6 +19,9 @@ public final class MsgStore {
   /** Event-bus address of committed changes. */
   public static final String ADDRESS = "patchwire.changes";
 
+  /** Event-bus address of a gap: the seq after which changes continue, the ones before unknown. */
+  public static final String GAP_ADDRESS = "patchwire.gap";
+
   private static final DeliveryOptions LOCAL = new DeliveryOptions()
       .setLocalOnly(true)
       .setCodecName(LocalChangeCodec.NAME);
@@ -41,6 +44,15 @@ public final class MsgStore {
     history.append(change);
     pushed.incrementAndGet();
     vertx.eventBus().publish(ADDRESS, change, LOCAL);
+  }
+
+  /**
+   * The changes up to {@code seq} will never come (the shared change log was compacted past them
+   * before this node read them): the history is dropped and every fan-out resyncs its subscribers.
+   */
+  public void skipTo(long seq) {
+    history.skipTo(seq);
+    vertx.eventBus().publish(GAP_ADDRESS, seq, new DeliveryOptions().setLocalOnly(true));
   }
 
   public History history() {

@@ -86,7 +86,22 @@ public final class EngineMetrics {
     Gauge.builder("patchwire_history_entries", h, History::size)
         .description("changes held by the in-memory history").register(r);
     Gauge.builder("patchwire_seq", store, DocumentStore::committedSeq)
-        .description("seq of the newest committed change").register(r);
+        .description("seq of the newest change this node has published").register(r);
+    if (store.shared()) {
+      Gauge.builder("patchwire_tail_applied_seq", store, s -> s.tailStats().appliedSeq())
+          .description("seq of the last change this node's tailer applied").register(r);
+      Gauge.builder("patchwire_tail_lag_changes", store, s -> s.tailStats().lagChanges())
+          .description("changes committed and not yet applied on this node").register(r);
+      Gauge.builder("patchwire_tail_lag_millis", store, s -> s.tailStats().lagMillis())
+          .description("commit-to-apply delay of the last change applied, ms").register(r);
+      FunctionCounter.builder("patchwire_tail_notifications", store, s -> s.tailStats().notifications())
+          .description("NOTIFY wake-ups received").register(r);
+      FunctionCounter.builder("patchwire_tail_polls", store, s -> s.tailStats().polls())
+          .description("safety polls of the change log").register(r);
+      FunctionCounter.builder("patchwire_tail_log_gaps", store, s -> s.tailStats().gaps())
+          .description("times the log was compacted past this node's seq (subscribers resynced)")
+          .register(r);
+    }
     return Timer.builder("patchwire_write")
         .description("time from a write request to its answer")
         .publishPercentiles(0.5, 0.9, 0.99)

@@ -58,6 +58,10 @@ public final class EngineOptions {
   public static final Pattern COLLECTION_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
   private String host = DEFAULT_HOST;
+  /** postgresql://... to share one PostgreSQL with other nodes; null: H2 under {@link #dataDir}. */
+  private String databaseUrl;
+  /** This node's name in /health, /api/stats and the start-up line; null: host name and port. */
+  private String nodeId;
   private int port = DEFAULT_PORT;
   private Path dataDir = DEFAULT_DATA_DIR;
   private long historyBytes = DEFAULT_HISTORY_BYTES;
@@ -115,6 +119,8 @@ public final class EngineOptions {
     host = other.host;
     port = other.port;
     dataDir = other.dataDir;
+    databaseUrl = other.databaseUrl;
+    nodeId = other.nodeId;
     historyBytes = other.historyBytes;
     maxBodyBytes = other.maxBodyBytes;
     subscriberBufferBytes = other.subscriberBufferBytes;
@@ -160,6 +166,10 @@ public final class EngineOptions {
       "  --host HOST                    address to listen on (default 127.0.0.1)",
       "  --port N                       port, 0 picks a free one (default 8080)",
       "  --data DIR                     H2 database folder (default ./data)",
+      "  --database-url URL             postgresql://USER[:PASSWORD]@HOST:PORT/DB: store in PostgreSQL,",
+      "                                 shared by every node given the same URL (default: H2 under --data)",
+      "  --node-id NAME                 this node's name in /health, /api/stats and the log",
+      "                                 (default: host name:port)",
       "  --history-bytes N              bytes of recent changes kept for resume (default 64 MiB)",
       "  --max-body-bytes N             largest accepted request body (default 1 MiB)",
       "  --max-doc-bytes N              largest document a write may leave, checked while a patch applies",
@@ -360,7 +370,7 @@ public final class EngineOptions {
         case "--no-seed" -> o.setSeedDemo(false);
         case "--ws-compression" -> o.setWsCompression(true);
         case "--print-demo-token" -> o.setPrintDemoToken(true);
-        case "--host", "--port", "--data", "--history-bytes", "--max-body-bytes", "--max-doc-bytes",
+        case "--host", "--port", "--data", "--database-url", "--node-id", "--history-bytes", "--max-body-bytes", "--max-doc-bytes",
             "--max-inbound-frame-bytes",
             "--subscriber-buffer-bytes", "--ping-interval", "--sse-ping-interval",
             "--max-subscribers", "--log-retention", "--log-compact-interval", "--flush-interval",
@@ -401,6 +411,8 @@ public final class EngineOptions {
       case "--host" -> setHost(value);
       case "--port" -> setPort(parseInt(flag, value));
       case "--data" -> setDataDir(Path.of(value));
+      case "--database-url" -> setDatabaseUrl(value);
+      case "--node-id" -> setNodeId(value);
       case "--history-bytes" -> setHistoryBytes(parseSize(flag, value));
       case "--max-body-bytes" -> setMaxBodyBytes(parseSize(flag, value));
       case "--max-doc-bytes" -> setMaxDocBytes(parseSize(flag, value));
@@ -471,6 +483,46 @@ public final class EngineOptions {
   public String host() { return host; }
   public int port() { return port; }
   public Path dataDir() { return dataDir; }
+
+  /** The PostgreSQL URL, or null for H2 under {@link #dataDir()}. */
+  public String databaseUrl() { return databaseUrl; }
+
+  /** The node's name as given, or null (then the server names it host name:port). */
+  public String nodeId() { return nodeId; }
+
+  /**
+   * {@code postgresql://USER[:PASSWORD]@HOST:PORT/DB} (or {@code postgres://}); null or empty
+   * for H2.
+   */
+  public EngineOptions setDatabaseUrl(String url) {
+    if (url == null || url.isEmpty()) {
+      databaseUrl = null;
+      return this;
+    }
+    if (!url.startsWith("postgresql://") && !url.startsWith("postgres://")) {
+      throw new IllegalArgumentException("--database-url wants postgresql://USER[:PASSWORD]@HOST:PORT/DB, not '"
+          + redact(url) + "'");
+    }
+    if (url.length() > 2048) {
+      throw new IllegalArgumentException("--database-url is longer than 2048 characters");
+    }
+    databaseUrl = url;
+    return this;
+  }
+
+  /** The URL without its password, for messages and logs. */
+  public static String redact(String url) {
+    return url.replaceFirst("^([a-z]+://[^:@/]*):[^@/]*@", "$1:***@");
+  }
+
+  /** 1 to 128 printable ASCII characters, no spaces. */
+  public EngineOptions setNodeId(String id) {
+    if (id == null || !id.matches("[!-~]{1,128}")) {
+      throw new IllegalArgumentException("--node-id wants 1 to 128 printable ASCII characters without spaces");
+    }
+    nodeId = id;
+    return this;
+  }
   public long historyBytes() { return historyBytes; }
   public long maxBodyBytes() { return maxBodyBytes; }
   /** The largest document a write may leave: {@code --max-doc-bytes}, or the body limit. */

@@ -112,12 +112,15 @@ public final class Main {
     // not "listening on": scripts look for that on stdout, in the line below
     log.info("reachable at {}{}", String.join(", ", address.urls()),
         address.wildcard() ? " (bound to " + options.host() + ": every interface)" : "");
-    log.info("store: H2 in {} (epoch {}, seq {}), collections {}",
-        options.dataDir().toAbsolutePath(), server.epoch(), server.committedSeq(), server.collections());
+    log.info("store: {} (epoch {}, seq {}), collections {}, node {}",
+        server.storeDescription(), server.epoch(), server.committedSeq(), server.collections(),
+        server.nodeId());
     log.info(server.auth().describe());
     // Tests and scripts read this line: keep its shape.
     System.out.println("patchwire listening on " + address.urls().get(0)
-        + " (data " + options.dataDir().toAbsolutePath() + ", epoch " + server.epoch() + "); "
+        + " (data " + (options.databaseUrl() == null ? options.dataDir().toAbsolutePath()
+            : EngineOptions.redact(options.databaseUrl()))
+        + ", epoch " + server.epoch() + ", node " + server.nodeId() + "); "
         + server.auth().describe());
     if (options.printDemoToken()) {
       String token = dev.patchwire.auth.TokenCommand.mint(vertx, options.jwtSecret(),

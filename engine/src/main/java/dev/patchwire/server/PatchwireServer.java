@@ -73,7 +73,8 @@ public final class PatchwireServer {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    DocumentStore store = new DocumentStore(options.dataDir(), specs, new DocumentStore.Retention(
+    DocumentStore store = new DocumentStore(options.dataDir(), options.databaseUrl(), specs,
+        new DocumentStore.Retention(
         options.logRetentionAge(), options.logRetentionBytes(), options.logCompactIntervalMillis()),
         new DocumentStore.Reads(options.snapshotReads(), options.snapshotTimeoutMillis()));
     store.limitQueue(options.maxQueuedWrites());
@@ -84,6 +85,7 @@ public final class PatchwireServer {
     store.limitDocuments(DocLimits.forBytes(options.maxDocBytes()));
     return vertx.deployVerticle(store).compose(storeId -> {
       MsgStore msgStore = new MsgStore(vertx, options.historyBytes(), store.committedSeq());
+      store.onLogGap(msgStore::skipTo);
       store.publishTo(msgStore::push);
       Streams streams = new Streams(store, msgStore, options.subscriberBufferBytes(),
           options.maxSubscribers());
@@ -97,6 +99,10 @@ public final class PatchwireServer {
           auth);
       return seeded
           .compose(v -> deployHttp(vertx, options, shared))
+          .map(http -> {
+            streams.nameNode(options.nodeId() != null ? options.nodeId() : hostName() + ":" + http.port);
+            return http;
+          })
           .map(http -> new PatchwireServer(vertx, store, streams, storeId, http.ids, http.port,
               health, auth, shared.collections()))
           .recover(e -> vertx.undeploy(storeId).transform(x -> Future.failedFuture(e)));
@@ -151,7 +157,23 @@ public final class PatchwireServer {
     }
   }
 
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "localhost";
+    }
+  }
+
   public int port() { return port; }
+
+  /** This node's name: {@code --node-id}, or host name:port. */
+  public String nodeId() { return streams.nodeId(); }
+
+  /** "h2 in DIR" or "postgresql://USER@HOST:PORT/DB". */
+  public String storeDescription() {
+    return store.kind().equals("h2") ? "H2 in " + store.location() : store.location();
+  }
 
   public String epoch() { return store.epoch(); }
 

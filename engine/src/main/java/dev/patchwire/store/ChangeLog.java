@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.patchwire.json.Json;
 import dev.patchwire.msg.Change;
 import io.vertx.core.Future;
-import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
@@ -26,14 +25,9 @@ import java.util.Map;
  */
 public final class ChangeLog {
 
-  static final String CREATE_TABLE = "CREATE TABLE IF NOT EXISTS pw_changes ("
-      + " seq BIGINT PRIMARY KEY, coll VARCHAR(64) NOT NULL, doc_id VARCHAR(1024) NOT NULL,"
-      + " kind VARCHAR(8) NOT NULL, patch JSON, after_doc JSON, before_fields JSON,"
-      + " bytes INT NOT NULL, committed_at TIMESTAMP WITH TIME ZONE NOT NULL)";
-
   private static final String INSERT = "INSERT INTO pw_changes"
       + " (seq, coll, doc_id, kind, patch, after_doc, before_fields, bytes, committed_at)"
-      + " VALUES (?, ?, ?, ?, ? FORMAT JSON, ? FORMAT JSON, ? FORMAT JSON, ?, CURRENT_TIMESTAMP)";
+      + " VALUES (?, ?, ?, ?, ?::json, ?::json, ?::json, ?, CURRENT_TIMESTAMP)";
 
   /** The most changes a resume replays from the log; past that a snapshot is cheaper. */
   public static final int MAX_REPLAY = 10_000;
@@ -67,10 +61,11 @@ public final class ChangeLog {
   }
 
   /** Adds the row of a change; runs in the writer's transaction. */
-  static Future<?> insert(SqlClient conn, Change change, String afterJson, String opsJson) {
+  static Future<?> insert(SqlClient conn, StoreDialect dialect, Change change, String afterJson,
+      String opsJson) {
     String beforeFields = change.before() == null ? null : Json.write(scalarFields(change.before()));
     int bytes = 64 + change.docId().length() + len(afterJson) + len(opsJson) + len(beforeFields);
-    return conn.preparedQuery(INSERT).execute(Tuple.from(new Object[] {
+    return conn.preparedQuery(dialect.sql(INSERT)).execute(Tuple.from(new Object[] {
         change.seq(), change.collection(), change.docId(), change.kind().name(), opsJson, afterJson,
         beforeFields, bytes}));
   }
@@ -132,7 +127,7 @@ public final class ChangeLog {
     });
   }
 
-  private static Change rebuild(long seq, String collection, String docId, String ops, String after,
+  static Change rebuild(long seq, String collection, String docId, String ops, String after,
       String beforeFields) {
     ObjectNode before = beforeFields == null ? null : (ObjectNode) Json.parse(beforeFields);
     ObjectNode afterDoc = after == null ? null : (ObjectNode) Json.parse(after);
@@ -160,23 +155,22 @@ public final class ChangeLog {
   /**
    * Deletes the oldest rows beyond the retention: older than {@code maxAge}, or beyond
    * {@code maxBytes} counted from the newest. The newest row always stays, so the head seq
-   * survives. Runs on the read pool (autocommit: one transaction per delete), beside the writer,
+   * survives. Runs on {@code pool} (autocommit: one transaction per delete), beside the writer,
    * never in its way, and deletes in chunks of at most {@link #COMPACT_CHUNK} rows and
    * {@link #COMPACT_CHUNK_BYTES}.
    */
-  static Future<Long> compact(Pool pool, Duration maxAge, long maxBytes) {
+  static Future<Long> compact(SqlClient pool, StoreDialect dialect, Duration maxAge, long maxBytes) {
     String byBytes = "SELECT COALESCE(MAX(seq), 0) FROM (SELECT seq, SUM(bytes) OVER (ORDER BY seq DESC)"
-        + " AS newer FROM pw_changes) WHERE newer > ?";
-    String byAge = "SELECT COALESCE(MAX(seq), 0) FROM pw_changes"
-        + " WHERE committed_at < DATEADD(SECOND, ?, CURRENT_TIMESTAMP)";
-    return pool.preparedQuery(byBytes).execute(Tuple.of(maxBytes))
-        .compose(a -> pool.preparedQuery(byAge).execute(Tuple.of(-maxAge.toSeconds()))
+        + " AS newer FROM pw_changes) t WHERE newer > ?";
+    return pool.preparedQuery(dialect.sql(byBytes)).execute(Tuple.of(maxBytes))
+        .compose(a -> pool.preparedQuery(dialect.sql(dialect.olderThanSql()))
+            .execute(Tuple.of(dialect.olderThanArg(maxAge)))
             .map(b -> Math.max(a.iterator().next().getLong(0), b.iterator().next().getLong(0))))
-        .compose(cut -> cut <= 0 ? Future.succeededFuture(0L) : deleteUpTo(pool, cut, 0));
+        .compose(cut -> cut <= 0 ? Future.succeededFuture(0L) : deleteUpTo(pool, dialect, cut, 0));
   }
 
-  private static Future<Long> deleteUpTo(Pool pool, long cut, long deleted) {
-    return pool.preparedQuery(COMPACT_NEXT).execute(Tuple.of(cut)).compose(rows -> {
+  private static Future<Long> deleteUpTo(SqlClient pool, StoreDialect dialect, long cut, long deleted) {
+    return pool.preparedQuery(dialect.sql(COMPACT_NEXT)).execute(Tuple.of(cut)).compose(rows -> {
       long upTo = -1;
       long sum = 0;
       for (Row row : rows) {
@@ -189,9 +183,9 @@ public final class ChangeLog {
       if (upTo < 0) {
         return Future.succeededFuture(deleted);
       }
-      return pool.preparedQuery(COMPACT_DELETE).execute(Tuple.of(upTo))
+      return pool.preparedQuery(dialect.sql(COMPACT_DELETE)).execute(Tuple.of(upTo))
           .compose(r -> r.rowCount() == 0 ? Future.succeededFuture(deleted)
-              : deleteUpTo(pool, cut, deleted + r.rowCount()));
+              : deleteUpTo(pool, dialect, cut, deleted + r.rowCount()));
     });
   }
 }

@@ -3,7 +3,6 @@ package dev.patchwire.store;
 import dev.patchwire.msg.Change;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.jdbcclient.JDBCConnection;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
@@ -34,9 +33,6 @@ import java.util.List;
  */
 public final class ConsistentRead {
 
-  /** H2's own isolation level beyond JDBC's (org.h2.engine.Constants.TRANSACTION_SNAPSHOT). */
-  static final int H2_TRANSACTION_SNAPSHOT = 6;
-
   /** The most JSON text one page holds, unless a single row is larger. */
   public static final long PAGE_BYTES = 256L << 10;
   /** The most rows one page holds. */
@@ -52,6 +48,7 @@ public final class ConsistentRead {
       + " WHERE coll = ? AND id > ? AND id <= ? ORDER BY coll, id";
 
   private final Vertx vertx;
+  private final StoreDialect dialect;
   private final SqlConnection conn;
   private final Transaction tx;
   private final long headSeq;
@@ -70,9 +67,10 @@ public final class ConsistentRead {
   private List<String> docsEndAt;
   List<Object> changesEndAt;
 
-  private ConsistentRead(Vertx vertx, SqlConnection conn, Transaction tx, long headSeq, long oldestSeq,
+  private ConsistentRead(Vertx vertx, StoreDialect dialect, SqlConnection conn, Transaction tx, long headSeq, long oldestSeq,
       Runnable onClosed) {
     this.vertx = vertx;
+    this.dialect = dialect;
     this.conn = conn;
     this.tx = tx;
     this.headSeq = headSeq;
@@ -84,12 +82,12 @@ public final class ConsistentRead {
    * Begins a read on {@code conn} (a snapshot-pool connection, closed here if anything fails):
    * SNAPSHOT isolation, then the transaction, whose first statement reads the head.
    */
-  static Future<ConsistentRead> begin(Vertx vertx, SqlConnection conn, long timeoutMillis, Runnable onClosed) {
-    return ((JDBCConnection) conn).setTransactionIsolation(H2_TRANSACTION_SNAPSHOT)
-        .compose(v -> conn.begin())
+  static Future<ConsistentRead> begin(Vertx vertx, StoreDialect dialect, SqlConnection conn,
+      long timeoutMillis, Runnable onClosed) {
+    return dialect.beginSnapshot(conn)
         .compose(tx -> conn.query(HEAD).execute().map(rows -> {
           Row r = rows.iterator().next();
-          ConsistentRead read = new ConsistentRead(vertx, conn, tx, r.getLong(0), r.getLong(1), onClosed);
+          ConsistentRead read = new ConsistentRead(vertx, dialect, conn, tx, r.getLong(0), r.getLong(1), onClosed);
           read.timer = vertx.setTimer(timeoutMillis, t -> read.expire());
           return read;
         }))
@@ -174,7 +172,7 @@ public final class ConsistentRead {
     if (closed) {
       return Future.failedFuture(new IllegalStateException("the read is closed"));
     }
-    return conn.preparedQuery(sql).execute(args);
+    return conn.preparedQuery(dialect.sql(sql)).execute(args);
   }
 
   /**

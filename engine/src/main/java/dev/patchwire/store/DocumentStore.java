@@ -12,10 +12,8 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.jdbcclient.JDBCConnectOptions;
-import io.vertx.jdbcclient.JDBCPool;
+import io.vertx.pgclient.pubsub.PgSubscriber;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
@@ -33,9 +31,11 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
- * The documents and their change log in H2, and the single writer that gives every change its seq.
+ * The documents and their change log (in H2, or in PostgreSQL shared by several nodes: see
+ * {@link StoreDialect}), and this node's single writer that gives every change its seq.
  *
  * <p>Writes are queued on this verticle's context and committed by one writer, in order: for
  * each, read the current document, compute and validate the new one, then write the document
@@ -56,7 +56,12 @@ public final class DocumentStore extends VerticleBase {
           + " FROM (SELECT COALESCE(MAX(seq), 0) AS head FROM pw_changes) h"
           + " LEFT JOIN pw_docs d ON d.coll = ? AND d.id = ?";
 
-  private final Path dataDir;
+  private final StoreDialect dialect;
+  /** On PostgreSQL, what brings every node's changes to the publisher; null on H2. */
+  private ChangeTailer tailer;
+  private Pool tailPool;
+  private LongConsumer onGap = seq -> { };
+  private long compactTimer = -1;
   private final Map<String, CollectionSpec> collections;
   /** Reads: snapshots, single documents, change-log replays, compaction. */
   private Pool pool;
@@ -130,7 +135,16 @@ public final class DocumentStore extends VerticleBase {
 
   public DocumentStore(Path dataDir, Map<String, CollectionSpec> collections, Retention retention,
       Reads reads) {
-    this.dataDir = dataDir;
+    this(dataDir, null, collections, retention, reads);
+  }
+
+  /**
+   * @param databaseUrl {@code postgresql://USER[:PASSWORD]@HOST:PORT/DB} to share one PostgreSQL
+   *     with other nodes; null for H2 under {@code dataDir}
+   */
+  public DocumentStore(Path dataDir, String databaseUrl, Map<String, CollectionSpec> collections,
+      Retention retention, Reads reads) {
+    this.dialect = databaseUrl == null ? new H2Dialect(dataDir) : new PgDialect(databaseUrl);
     this.collections = Map.copyOf(collections);
     this.retention = retention;
     this.reads = reads;
@@ -138,44 +152,25 @@ public final class DocumentStore extends VerticleBase {
 
   @Override
   public Future<?> start() throws Exception {
-    Files.createDirectories(dataDir);
-    // WRITE_DELAY=0: every commit reaches the file before we answer (a 2xx survives kill -9).
-    // OPTIMIZE_REUSE_RESULTS=FALSE: H2 may otherwise hand a prepared statement the cached result
-    // of a parameterless subquery, such as the MAX(seq) that fences snapshots and replays, from
-    // before another session's commit: the fence would lag its own rows (seen by the torture test).
-    // DB_CLOSE_ON_EXIT=FALSE: our own shutdown closes the database after the streams.
-    String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("patchwire")
-        + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;OPTIMIZE_REUSE_RESULTS=FALSE";
-    JDBCConnectOptions connect = new JDBCConnectOptions().setJdbcUrl(url).setUser("sa").setPassword("");
-    pool = JDBCPool.pool(vertx, connect, new PoolOptions().setMaxSize(4).setName("patchwire-read"));
-    writePool = JDBCPool.pool(vertx, connect, new PoolOptions().setMaxSize(1).setName("patchwire-write"));
+    if (dialect instanceof H2Dialect h2) {
+      Files.createDirectories(h2.dataDir());
+    }
+    pool = dialect.pool(vertx, "patchwire-read", 4, false);
+    writePool = dialect.pool(vertx, "patchwire-write", 1, false);
     // Every use of this pool is a transaction (ConsistentRead), so the autocommit bug below does
     // not reach it; no timeout on the wait, a read waits for its turn however long the queue.
-    snapshotPool = JDBCPool.pool(vertx, connect, new PoolOptions().setMaxSize(reads.concurrent())
-        .setConnectionTimeout(0).setName("patchwire-snapshot"));
+    snapshotPool = dialect.pool(vertx, "patchwire-snapshot", reads.concurrent(), true);
     // Only the writer's pool may ever run a transaction: vertx-jdbc-client 5.0.x leaves a pooled
     // connection in autocommit=false after withTransaction (vert-x3/vertx-jdbc-client#356), so a
     // read-pool connection that once ran one would run every later statement, compaction's
     // DELETEs included, in a transaction never committed. Its undo log then grows without bound,
     // and H2 writes the whole of it into every chunk: an OutOfMemoryError that closes the database.
-    return writePool.withTransaction(conn -> conn.query(
-            "CREATE TABLE IF NOT EXISTS pw_meta (k VARCHAR(64) PRIMARY KEY, v VARCHAR(4096) NOT NULL)")
-        .execute()
-        .compose(r -> conn.query("CREATE TABLE IF NOT EXISTS pw_docs ("
-            + " coll VARCHAR(64) NOT NULL, id VARCHAR(1024) NOT NULL, body JSON NOT NULL,"
-            + " seq BIGINT NOT NULL, PRIMARY KEY (coll, id))").execute())
-        .compose(r -> conn.query(ChangeLog.CREATE_TABLE).execute())
-        .compose(r -> conn.query("SELECT v FROM pw_meta WHERE k = 'epoch'").execute())
-        .compose(rows -> {
-          if (rows.iterator().hasNext()) {
-            epoch = rows.iterator().next().getString(0);
-            return Future.succeededFuture();
-          }
-          epoch = newEpoch();
-          return conn.preparedQuery("INSERT INTO pw_meta (k, v) VALUES ('epoch', ?)")
-              .execute(Tuple.of(epoch)).mapEmpty();
+    return writePool.withTransaction(conn -> dialect.createSchema(conn)
+        .compose(e -> {
+          epoch = e;
+          // on PostgreSQL equal to pw_head.seq in the same view: seqs have no holes
+          return conn.query("SELECT COALESCE(MAX(seq), 0) FROM pw_changes").execute();
         })
-        .compose(v -> conn.query("SELECT COALESCE(MAX(seq), 0) FROM pw_changes").execute())
         .map(rows -> {
           lastSeq = rows.iterator().next().getLong(0);
           committedSeq = lastSeq;
@@ -183,13 +178,21 @@ public final class DocumentStore extends VerticleBase {
         }))
         .onSuccess(v -> {
           compactLog();
-          vertx.setPeriodic(retention.compactEveryMillis(), id -> compactLog());
+          compactTimer = vertx.setPeriodic(retention.compactEveryMillis(), id -> compactLog());
         });
   }
 
+  /** "h2" or "postgresql". */
+  public String kind() { return dialect.name(); }
+
+  /** Where the data lives: the H2 folder, or the PostgreSQL URL without its password. */
+  public String location() { return dialect.describe(); }
+
+  /** True when this node shares its database with others (PostgreSQL). */
+  public boolean shared() { return dialect.shared(); }
+
   private void compactLog() {
-    ChangeLog.compact(pool, retention.maxAge(), retention.maxBytes())
-        .onFailure(e -> System.getLogger(DocumentStore.class.getName())
+    compactNow().onFailure(e -> System.getLogger(DocumentStore.class.getName())
             .log(System.Logger.Level.WARNING, "change-log compaction failed", e));
   }
 
@@ -204,8 +207,9 @@ public final class DocumentStore extends VerticleBase {
         .onComplete(ar -> readsWaiting.decrementAndGet())
         .compose(conn -> {
           readsOpen.incrementAndGet();
-          return ConsistentRead.begin(vertx, conn, reads.timeoutMillis(), readsOpen::decrementAndGet);
-        });
+          return ConsistentRead.begin(vertx, dialect, conn, reads.timeoutMillis(), readsOpen::decrementAndGet);
+        })
+        .recover(this::unreachable);
   }
 
   /** Consistent reads running now. */
@@ -231,17 +235,21 @@ public final class DocumentStore extends VerticleBase {
 
   /** Removes change-log rows past the retention now; the count removed. */
   public Future<Long> compactNow() {
-    return ChangeLog.compact(pool, retention.maxAge(), retention.maxBytes());
+    return dialect.compactAlone(pool,
+        client -> ChangeLog.compact(client, dialect, retention.maxAge(), retention.maxBytes()));
   }
 
   @Override
   public Future<?> stop() {
-    return pool == null ? Future.succeededFuture()
-        : Future.join(pool.close(), writePool.close(), snapshotPool.close());
+    vertx.cancelTimer(compactTimer);
+    Future<Void> tail = tailer == null ? Future.succeededFuture()
+        : Future.join(tailer.stop(), tailPool.close()).mapEmpty();
+    return pool == null ? tail
+        : Future.join(tail, pool.close(), writePool.close(), snapshotPool.close());
   }
 
   /** A new epoch: random, so that two fresh databases never share one. No ':' in it. */
-  private static String newEpoch() {
+  static String newEpoch() {
     byte[] b = new byte[6];
     new SecureRandom().nextBytes(b);
     return HexFormat.of().formatHex(b);
@@ -249,8 +257,11 @@ public final class DocumentStore extends VerticleBase {
 
   public String epoch() { return epoch; }
 
-  /** Seq of the newest committed change. */
-  public long committedSeq() { return committedSeq; }
+  /**
+   * Seq of the newest committed change this node has published: on H2 its writer's last commit,
+   * on PostgreSQL the last change its tailer applied (another node may have committed more).
+   */
+  public long committedSeq() { return tailer != null ? tailer.applied() : committedSeq; }
 
   public boolean hasCollection(String name) { return collections.containsKey(name); }
 
@@ -269,9 +280,60 @@ public final class DocumentStore extends VerticleBase {
     return docLimits;
   }
 
-  /** Where committed changes go, in seq order. Set once before the first write. */
+  /**
+   * Where committed changes go, in seq order, starting after {@link #committedSeq()} as it is
+   * now. Set once before the first write. On PostgreSQL this starts the tailer, which publishes
+   * every node's changes, this one's included.
+   */
   public void publishTo(Consumer<Change> publisher) {
     this.publisher = publisher;
+    if (dialect instanceof PgDialect pg) {
+      tailPool = dialect.pool(vertx, "patchwire-tail", 1, false);
+      tailer = new ChangeTailer(context, tailPool, PgSubscriber.subscriber(vertx, pg.connectOptions()),
+          lastSeq, publisher, seq -> onGap.accept(seq));
+      context.runOnContext(v -> tailer.start());
+    }
+  }
+
+  /**
+   * Called with the seq the tailer continues from when it found the log compacted past what this
+   * node had applied (PostgreSQL only): the changes in between cannot be told, so the history
+   * must be dropped and the subscribers resynced.
+   */
+  public void onLogGap(LongConsumer onGap) {
+    this.onGap = onGap;
+  }
+
+  /**
+   * Completes once this node has published every change committed (by any node) before the
+   * call: on H2 at once, on PostgreSQL once the tailer has applied the database's head as read
+   * now. A stream waits for it before it answers from memory, so that a client sees on any node
+   * what was acknowledged before it connected, as on one node. Fails after {@code timeoutMillis}
+   * or when the database does not answer.
+   */
+  public Future<Void> caughtUp(long timeoutMillis) {
+    ChangeTailer t = tailer;
+    if (t == null) {
+      return Future.succeededFuture();
+    }
+    return pool.query("SELECT seq FROM pw_head WHERE id = 1").execute().compose(rows -> {
+      long head = rows.iterator().next().getLong(0);
+      Promise<Void> p = Promise.promise();
+      context.runOnContext(v -> t.awaitApplied(head, timeoutMillis).onComplete(p));
+      return p.future();
+    });
+  }
+
+  /** The tailer's numbers (PostgreSQL), or null on H2. */
+  public TailStats tailStats() {
+    ChangeTailer t = tailer;
+    return t == null ? null : new TailStats(t.applied(), t.lagChanges(), t.lagMillis(),
+        t.notifications(), t.polls(), t.gaps());
+  }
+
+  /** See {@link ChangeTailer}: applied seq, lag in changes and ms, wake-ups, compaction gaps. */
+  public record TailStats(long appliedSeq, long lagChanges, long lagMillis, long notifications,
+      long polls, long gaps) {
   }
 
   /**
@@ -354,9 +416,14 @@ public final class DocumentStore extends VerticleBase {
     }
     List<AsyncResult<Done>> results = new ArrayList<>(batch.size());
     long[] batchSeq = {lastSeq};  // the seq of the batch's newest change so far
+    long[] baseSeq = {lastSeq};
     long[] batchBytes = {0};
     writePool.withTransaction(conn -> {
-      Future<Void> chain = Future.succeededFuture();
+      Future<Void> chain = dialect.lockSeq(conn, lastSeq).map(base -> {
+        baseSeq[0] = base;
+        batchSeq[0] = base;
+        return null;
+      });
       for (Queued q : batch) {
         chain = chain.compose(v -> {
           if (batchBytes[0] >= MAX_BATCH_BYTES) {
@@ -376,7 +443,7 @@ public final class DocumentStore extends VerticleBase {
               return Future.failedFuture(new OneWriteFailed(index, f.getCause()));
             }
             if (ar.failed() && !(ar.cause() instanceof WriteRejected)) {
-              return Future.failedFuture(OneWriteFailed.isTheWrites(ar.cause())
+              return Future.failedFuture(OneWriteFailed.isTheWrites(dialect.sqlState(ar.cause()))
                   ? new OneWriteFailed(index, ar.cause()) : ar.cause());
             }
             if (ar.succeeded() && ar.result().change() != null) {
@@ -388,10 +455,24 @@ public final class DocumentStore extends VerticleBase {
           });
         });
       }
-      return chain;
+      return chain.compose(v -> batchSeq[0] > baseSeq[0]
+          ? dialect.advanceSeq(conn, batchSeq[0]) : Future.succeededFuture());
     }).onComplete(tx -> {
       if (tx.failed() && tx.cause() instanceof OneWriteFailed one) {
         refuseOneAndRetryTheRest(batch, one);
+        return;
+      }
+      if (tx.failed() && dialect.shared()) {
+        // PostgreSQL: the seqs come from the database, this node keeps no state a failed commit
+        // could leave wrong; the batch answers 503 (outcome unknown if the commit itself failed)
+        // and the writer goes on once the database answers again.
+        StoreUnavailable down = new StoreUnavailable("the database is unavailable: "
+            + tx.cause().getMessage(), tx.cause());
+        System.getLogger(DocumentStore.class.getName()).log(System.Logger.Level.WARNING,
+            "a commit failed; its writes answer 503: " + tx.cause().getMessage());
+        batch.forEach(q -> q.promise().fail(down));
+        writing = false;
+        drain();
         return;
       }
       if (tx.failed() && broken == null) {
@@ -427,12 +508,19 @@ public final class DocumentStore extends VerticleBase {
         Change change = r.result().change();
         if (change != null) {
           lastSeq = change.seq();
-          committedSeq = lastSeq;
-          publisher.accept(change);
+          if (tailer != null) {
+            tailer.committed(lastSeq);  // the tailer publishes it, in order with other nodes' changes
+          } else {
+            committedSeq = lastSeq;
+            publisher.accept(change);
+          }
         }
         promise.complete(r.result().result());
       }
       writing = false;
+      if (tailer != null && tx.succeeded()) {
+        tailer.wake();
+      }
       if (broken == null) {
         drain();
       }
@@ -452,14 +540,8 @@ public final class DocumentStore extends VerticleBase {
       this.index = index;
     }
 
-    static boolean isTheWrites(Throwable cause) {
-      for (Throwable t = cause; t != null; t = t.getCause()) {
-        if (t instanceof java.sql.SQLException sql) {
-          String state = sql.getSQLState();
-          return state != null && (state.startsWith("22") || state.startsWith("23"));
-        }
-      }
-      return false;
+    static boolean isTheWrites(String sqlState) {
+      return sqlState != null && (sqlState.startsWith("22") || sqlState.startsWith("23"));
     }
   }
 
@@ -477,7 +559,7 @@ public final class DocumentStore extends VerticleBase {
       }
     }
     Promise<WriteResult> refused = batch.get(one.index).promise();
-    if (isSqlFailure(cause)) {
+    if (dialect.sqlState(cause) != null) {
       refused.fail(new WriteRejected(WriteRejected.Reason.STORE_REJECTED,
           "the database refused this document: " + cause.getMessage()));
     } else {
@@ -485,15 +567,6 @@ public final class DocumentStore extends VerticleBase {
     }
     writing = false;
     drain();
-  }
-
-  private static boolean isSqlFailure(Throwable cause) {
-    for (Throwable t = cause; t != null; t = t.getCause()) {
-      if (t instanceof java.sql.SQLException) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** Reads the current document and applies one write to it, inside the batch's transaction. */
@@ -505,7 +578,7 @@ public final class DocumentStore extends VerticleBase {
     }
     String id = write instanceof Write.Create c && c.id() == null ? UUID.randomUUID().toString()
         : docId(write);
-    return conn.preparedQuery("SELECT CAST(body AS VARCHAR), seq FROM pw_docs WHERE coll = ? AND id = ?")
+    return conn.preparedQuery(dialect.sql("SELECT CAST(body AS VARCHAR), seq FROM pw_docs WHERE coll = ? AND id = ?"))
         .execute(Tuple.of(spec.name(), id))
         .compose(rows -> {
           String beforeJson = null;
@@ -585,26 +658,26 @@ public final class DocumentStore extends VerticleBase {
     WriteResult result;
     if (before == null) {
       change = new Change(seq, spec.name(), id, null, after, afterJson, 0, null);
-      docWrite = conn.preparedQuery("INSERT INTO pw_docs (coll, id, body, seq) VALUES (?, ?, ? FORMAT JSON, ?)")
+      docWrite = conn.preparedQuery(dialect.sql("INSERT INTO pw_docs (coll, id, body, seq) VALUES (?, ?, ?::json, ?)"))
           .execute(Tuple.of(spec.name(), id, afterJson, seq));
       result = new WriteResult(WriteResult.Outcome.CREATED, after, seq, seq);
     } else if (after == null) {
       change = new Change(seq, spec.name(), id, before, null, null, beforeJson.length(), null);
-      docWrite = conn.preparedQuery("DELETE FROM pw_docs WHERE coll = ? AND id = ?")
+      docWrite = conn.preparedQuery(dialect.sql("DELETE FROM pw_docs WHERE coll = ? AND id = ?"))
           .execute(Tuple.of(spec.name(), id));
       result = new WriteResult(WriteResult.Outcome.DELETED, null, seq, version);
     } else {
       ArrayNode ops = Patches.diff(before, after);
       opsJson = Json.write(ops);
       change = new Change(seq, spec.name(), id, before, after, afterJson, beforeJson.length(), ops);
-      docWrite = conn.preparedQuery("UPDATE pw_docs SET body = ? FORMAT JSON, seq = ? WHERE coll = ? AND id = ?")
+      docWrite = conn.preparedQuery(dialect.sql("UPDATE pw_docs SET body = ?::json, seq = ? WHERE coll = ? AND id = ?"))
           .execute(Tuple.of(afterJson, seq, spec.name(), id));
       result = new WriteResult(WriteResult.Outcome.UPDATED, after, seq, seq);
     }
     String finalAfterJson = afterJson;
     String finalOpsJson = opsJson;
     return docWrite
-        .compose(r -> ChangeLog.insert(conn, change, finalAfterJson, finalOpsJson))
+        .compose(r -> ChangeLog.insert(conn, dialect, change, finalAfterJson, finalOpsJson))
         .map(r -> new Done(result, change));
   }
 
@@ -738,13 +811,24 @@ public final class DocumentStore extends VerticleBase {
 
   /** One document (null doc when absent) with the store's seq at the time of the read. */
   public Future<Snapshot> get(String collection, String id) {
-    return pool.preparedQuery(GET_SQL).execute(Tuple.of(collection, id)).map(rows -> {
+    return pool.preparedQuery(dialect.sql(GET_SQL)).execute(Tuple.of(collection, id)).map(rows -> {
       Row row = rows.iterator().next();
       String json = row.getString(1);
       List<Snapshot.StoredDoc> docs = json == null ? List.of()
           : List.of(new Snapshot.StoredDoc(id, json, row.getLong(2)));
       return new Snapshot(row.getLong(0), docs);
-    });
+    }).recover(this::unreachable);
+  }
+
+  /**
+   * A read that failed without an answer from the database (it is down or unreachable: a shared
+   * store's usual trouble) becomes {@link StoreUnavailable}, a 503, rather than a 500.
+   */
+  private <T> Future<T> unreachable(Throwable e) {
+    if (dialect.shared() && dialect.sqlState(e) == null) {
+      return Future.failedFuture(new StoreUnavailable("the database does not answer: " + e.getMessage(), e));
+    }
+    return Future.failedFuture(e);
   }
 
   /** True when the database answers a trivial query. */

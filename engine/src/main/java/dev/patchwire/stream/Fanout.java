@@ -34,6 +34,7 @@ public final class Fanout {
   private final List<Subscription> removedWhileDispatching = new ArrayList<>();
   private boolean dispatching;
   private MessageConsumer<Change> consumer;
+  private MessageConsumer<Long> gaps;
   /** Changes received and not yet dispatched; drained in one task. */
   private final ArrayDeque<Change> incoming = new ArrayDeque<>();
   private boolean drainScheduled;
@@ -66,8 +67,16 @@ public final class Fanout {
   /** Starts consuming the MsgStore's changes on this fan-out's context. */
   public Future<Void> listen() {
     consumer = context.owner().eventBus().localConsumer(MsgStore.ADDRESS, msg -> receive(msg.body()));
+    gaps = context.owner().eventBus().localConsumer(MsgStore.GAP_ADDRESS, msg -> gap());
     streams.register(this);
-    return consumer.completion();
+    return Future.all(consumer.completion(), gaps.completion()).mapEmpty();
+  }
+
+  /** Changes were lost before this node read them (see {@link MsgStore#skipTo}): resync everyone. */
+  private void gap() {
+    List<Subscription> all = new ArrayList<>();
+    byCollection.values().forEach(index -> all.addAll(index.all()));
+    all.forEach(Subscription::missedChanges);
   }
 
   Context context() {
@@ -189,6 +198,7 @@ public final class Fanout {
       all.forEach(s -> s.close(code, reason));
       if (consumer != null) {
         consumer.unregister();
+        gaps.unregister();
       }
       p.complete();
     }));

@@ -35,6 +35,7 @@ public final class Streams {
   private final AtomicLong resyncs = new AtomicLong();
   private final AtomicLong lagCloses = new AtomicLong();
   private final LongAdder deliveries = new LongAdder();
+  private volatile String nodeId = "";
 
   public Streams(DocumentStore store, MsgStore msgStore, long budget, int maxSubscribers) {
     this.store = store;
@@ -42,6 +43,11 @@ public final class Streams {
     this.budget = budget;
     this.maxSubscribers = maxSubscribers;
   }
+
+  /** This node's name (see {@code --node-id}), set once it listens. */
+  public void nameNode(String id) { nodeId = id; }
+
+  public String nodeId() { return nodeId; }
 
   DocumentStore store() { return store; }
   History history() { return msgStore.history(); }
@@ -119,9 +125,18 @@ public final class Streams {
           .put("dropped", s.droppedTotal())
           .put("resyncs", s.resyncs()));
     }
+    JsonObject node = new JsonObject().put("id", nodeId).put("store", store.kind())
+        .put("appliedSeq", store.committedSeq());
+    DocumentStore.TailStats tail = store.tailStats();
+    if (tail != null) {
+      node.put("tailLagChanges", tail.lagChanges()).put("tailLagMillis", tail.lagMillis())
+          .put("notifications", tail.notifications()).put("polls", tail.polls())
+          .put("logGaps", tail.gaps());
+    }
     return new JsonObject()
         .put("epoch", store.epoch())
         .put("seq", store.committedSeq())
+        .put("node", node)
         .put("history", new JsonObject()
             .put("bytes", h.bytes())
             .put("maxBytes", h.maxBytes())

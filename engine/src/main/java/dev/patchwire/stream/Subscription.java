@@ -102,6 +102,24 @@ public final class Subscription {
     if (request.expiresAtMillis() > 0) {
       armExpiry();
     }
+    if (!streams.store().shared()) {
+      begin();
+      return;
+    }
+    // Several nodes: first bring this node up to the database's head (live frames wait in
+    // pending meanwhile), so that a since this node has not applied yet is answered, not taken for
+    // one from the future; if the database does not answer, start from what this node has.
+    streams.store().caughtUp(CATCH_UP_MILLIS).onComplete(ar -> context.runOnContext(v -> {
+      if (state != State.CLOSED) {
+        begin();
+      }
+    }));
+  }
+
+  /** How long a stream on a shared store waits for its node to catch up before it starts anyway. */
+  static final long CATCH_UP_MILLIS = 5_000;
+
+  private void begin() {
     Position since = request.since();
     if (since == null || !since.epoch().equals(streams.epoch())) {
       sendSnapshot(Start.FRESH);
@@ -434,6 +452,18 @@ public final class Subscription {
     state = State.LAGGED;
     if (!sink.writeQueueFull()) {
       resync();
+    }
+  }
+
+  /**
+   * Changes this stream should have had will never come (the node's tailer found the shared log
+   * compacted past them): as after a lag, a Resync and a snapshot, never a silent gap.
+   */
+  void missedChanges() {
+    if (state == State.LIVE) {
+      lag();
+    } else if (state == State.STARTING || state == State.RESYNCING) {
+      overflowed = true;  // its live frames may have a hole: resync once its snapshot is out
     }
   }
 

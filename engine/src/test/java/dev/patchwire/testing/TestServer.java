@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An in-process engine on a free loopback port with a fresh H2 database in a temp folder.
+ * An in-process engine on a free loopback port with a fresh H2 database in a temp folder, or,
+ * with {@code -Dpatchwire.test.store=postgresql}, a fresh database of the test PostgreSQL
+ * ({@link TestPostgres}): the same tests then prove the same guarantees on the other store.
  * Owns its own Vertx so that tests can close it and start another on the same data.
  */
 public final class TestServer implements AutoCloseable {
@@ -24,14 +26,29 @@ public final class TestServer implements AutoCloseable {
     this.options = options;
   }
 
-  /** Port 0, a new temp data dir, kanban collections without seed data, plus collection "items". */
+  /** The store the tests run on: {@code -Dpatchwire.test.store=h2} (default) or {@code postgresql}. */
+  public static final String STORE = System.getProperty("patchwire.test.store", "h2");
+
+  /** True when this run's tests use PostgreSQL. */
+  public static boolean onPostgres() {
+    return STORE.equals("postgresql");
+  }
+
+  /**
+   * Port 0, a new temp data dir (and a new PostgreSQL database when the run uses it), kanban
+   * collections without seed data, plus collection "items".
+   */
   public static EngineOptions defaults() {
     try {
-      return new EngineOptions()
+      EngineOptions o = new EngineOptions()
           .setPort(0)
           .setDataDir(Files.createTempDirectory("patchwire-test"))
           .setSeedDemo(false)
           .addCollection("items", null);
+      if (onPostgres()) {
+        o.setDatabaseUrl(TestPostgres.shared().newDatabaseUrl());
+      }
+      return o;
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
