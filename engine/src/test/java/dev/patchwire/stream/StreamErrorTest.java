@@ -63,7 +63,7 @@ class StreamErrorTest extends StreamTestBase {
 
   @Test
   @DisplayName("beyond --max-subscribers gets close 4429 on WebSocket and HTTP 429 on SSE, while open streams keep working")
-  void tooManySubscribers() {
+  void tooManySubscribers() throws InterruptedException {
     stopServer();
     start(TestServer.defaults().setMaxSubscribers(2));
     WsRecorder a = ws("items", null);
@@ -80,6 +80,12 @@ class StreamErrorTest extends StreamTestBase {
     assertEquals(seq, a.nextFrame(WAIT).seq(), "the open WebSocket still gets live frames");
     assertEquals(seq, b.nextEvent(WAIT).seq(), "the open SSE stream still gets live events");
     a.close();
+    // The slot is free once the server has seen the close, which happens after close() returns.
+    long until = System.nanoTime() + WAIT.toNanos();
+    while (server.server().streams().openCount() > 1 && System.nanoTime() < until) {
+      Thread.sleep(20);
+    }
+    assertEquals(1, server.server().streams().openCount(), "the closed WebSocket gave its slot back");
     expectSnapshotAndReady(ws("items", null), "items");
   }
 
