@@ -60,6 +60,12 @@ public final class AccessPolicy {
   /** The refusal for this request, or null when it may go on. */
   public Refusal check(HttpServerRequest request) {
     List<String> hosts = request.headers().getAll("Host");
+    if (hosts.isEmpty() && request.version() == io.vertx.core.http.HttpVersion.HTTP_2
+        && request.authority() != null) {
+      // HTTP/2 (an application's server, mounted on: the engine's own speaks HTTP/1.1 only)
+      // names the host in :authority
+      hosts = List.of(request.authority().toString());
+    }
     if (hosts.size() != 1) {
       return new Refusal(400, (short) 4400, "bad_request", hosts.isEmpty()
           ? "a Host header is required" : "a request must have one Host header, this one has " + hosts.size());

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -83,84 +84,14 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    DocumentStore store = shared.store();
-    Streams streams = shared.streams();
-    long maxBodyBytes = settings.maxBodyBytes();
-    Fanout fanout = new Fanout(context, streams, settings.flushIntervalMillis());
-    RestApi rest = new RestApi(store, shared.writeTimer(), shared.auth());
-    AuthHandler auth = new AuthHandler(shared.auth());
-    Origins origins = Origins.forCorsOrigins(settings.corsOrigins());
-    AccessPolicy policy = new AccessPolicy(settings.allowedHosts(), origins);
+    Fanout fanout = new Fanout(context, shared.streams(), settings.flushIntervalMillis());
     ConnectionGuard guard = new ConnectionGuard(shared.connections().limits,
         settings.headerTimeoutMillis(), settings.idleTimeoutMillis());
     shared.health().probeThisLoop(vertx);
-    WebSocketTransport ws = new WebSocketTransport(vertx, streams, fanout, settings.pingMillis(), origins,
-        shared.auth(), settings.maxInboundFrameBytes());
-    SseTransport sse = new SseTransport(vertx, streams, fanout, settings.ssePingMillis());
-
-    Router router = Router.router(vertx);
-    // CORS first, so that every answer below, errors included, carries its headers.
-    Cors cors = Cors.forOrigins(settings.corsOrigins(), origins);
-    if (cors != null) {
-      router.route("/api/*").handler(cors);
-      router.route("/health").handler(cors);
-    }
-    router.route("/api/*").handler(RestApi::refuseDotSegments);
-    // Auth after the host, origin and CORS checks: every API call needs a token when a key is set.
-    router.route("/api/*").handler(auth::authenticate);
-    String docs = "/api/collections/:c/docs";
-    AdmittedBody body = new AdmittedBody(shared.admission(), maxBodyBytes, settings.bodyTimeoutMillis());
-    // the token's write grant and write budget are checked before a body is read
-    router.post(docs).handler(rest::mayWrite).handler(body).handler(rest::create);
-    router.get(docs).handler(rest::list);
-    router.get(docs + "/:id").handler(rest::getOne);
-    router.put(docs + "/:id").handler(rest::mayWrite).handler(body).handler(rest::put);
-    router.patch(docs + "/:id").handler(rest::mayWrite).handler(body).handler(rest::patch);
-    router.delete(docs + "/:id").handler(rest::mayWrite).handler(rest::delete);
-    // ".../docs/" names a document by an empty id: say so rather than "method not allowed".
-    for (var method : List.of(HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE)) {
-      router.route(method, docs + "/").handler(ctx ->
-          errorOr(ctx, 400, "bad_id", "a document id must not be empty"));
-    }
-    router.get("/api/collections/:c/stream/ws").handler(WebSocketTransport::notAnUpgrade);
-    router.get("/api/collections/:c/stream/sse").handler(sse::handle);
-    router.get("/api/collections").handler(ctx -> ctx.json(
-        new JsonObject().put("collections", new JsonArray(shared.collections()))));
-    router.get("/api/stats").handler(auth::requireAdmin).handler(ctx -> {
-      if (policy.mayReadOperatorData(ctx.request())) {
-        ctx.json(streams.stats());
-      } else {
-        errorOr(ctx, 403, "origin_not_allowed",
-            "operator data is not served to pages of a foreign origin (see --cors-origin)");
-      }
-    });
-    router.get("/health").handler(this::health);
-    router.get("/metrics").handler(auth::authenticate).handler(auth::requireAdmin)
-        .handler(PrometheusScrapingHandler.create(shared.registry()));
-    // The board (web-client, built by Vite): hashed asset names never change content, so they
-    // may be cached for good; index.html must be re-checked or an upgrade is never seen.
-    // (A StaticHandler on a wildcard route resolves the path after the route's prefix.)
-    router.get("/assets/*").handler(
-        StaticHandler.create("webroot/assets").setMaxAgeSeconds(365L * 24 * 3600));
-    router.get("/*").handler(ctx -> {
-      ctx.response().putHeader("Cache-Control", "no-cache");
-      ctx.next();
-    }).handler(StaticHandler.create("webroot").setCachingEnabled(false));
-
-    router.errorHandler(400, ctx -> errorOr(ctx, 400, "bad_request", "the request is malformed"));
-    router.errorHandler(403, ctx -> errorOr(ctx, 403, "origin_not_allowed",
-        "the request's Origin header is not an origin this engine allows (see --cors-origin)"));
-    router.errorHandler(404, ctx -> errorOr(ctx, 404, "not_found", "no such resource"));
-    router.errorHandler(405, ctx -> errorOr(ctx, 405, "method_not_allowed", "method not allowed here"));
-    router.errorHandler(413, ctx -> errorOr(ctx, 413, "body_too_large",
-        "the body is larger than " + maxBodyBytes + " bytes"));
-    router.errorHandler(500, ctx -> {
-      if (ctx.failure() != null) {
-        RestApi.fail(ctx, ctx.failure());
-      } else {
-        errorOr(ctx, 500, "internal", "the server could not complete the request");
-      }
-    });
+    Routes routes = routes(vertx, settings, shared, fanout, true);
+    Router router = routes.router();
+    WebSocketTransport ws = routes.ws();
+    AccessPolicy policy = routes.policy();
 
     // Clients send nothing on a stream (PROTOCOL.md 3): inbound frames are bounded by
     // --max-inbound-frame-bytes in Netty's decoder, and messages by WebSocketTransport.
@@ -200,6 +131,133 @@ public final class HttpVerticle extends VerticleBase {
         }).listen());
   }
 
+  /** The engine's routes, and what the engine's own server needs of them. */
+  public record Routes(Router router, WebSocketTransport ws, AccessPolicy policy) {
+  }
+
+  /**
+   * The engine's routes (REST, both streams, health, metrics) for the event loop of
+   * {@code fanout}. {@code standalone}: for the engine's own server, which checks hosts and takes
+   * WebSocket upgrades before the router, and serves the board; otherwise for an application's
+   * router, which then does both itself.
+   */
+  public static Routes routes(Vertx vertx, Settings settings, Shared shared, Fanout fanout,
+      boolean standalone) {
+    DocumentStore store = shared.store();
+    Streams streams = shared.streams();
+    long maxBodyBytes = settings.maxBodyBytes();
+    RestApi rest = new RestApi(store, shared.writeTimer(), shared.auth());
+    AuthHandler auth = new AuthHandler(shared.auth());
+    Origins origins = Origins.forCorsOrigins(settings.corsOrigins());
+    AccessPolicy policy = new AccessPolicy(settings.allowedHosts(), origins);
+    WebSocketTransport ws = new WebSocketTransport(vertx, streams, fanout, settings.pingMillis(), origins,
+        shared.auth(), settings.maxInboundFrameBytes());
+    SseTransport sse = new SseTransport(vertx, streams, fanout, settings.ssePingMillis());
+
+    Router router = Router.router(vertx);
+    if (!standalone) {
+      // on an application's router: the checks the engine's own server makes before its router
+      router.route().handler(ctx -> {
+        if (((io.vertx.core.internal.ContextInternal) io.vertx.core.Vertx.currentContext()).nettyEventLoop()
+            != ((io.vertx.core.internal.ContextInternal) fanout.context()).nettyEventLoop()) {
+          // streams live on their socket's event loop, with that loop's fan-out
+          errorOr(ctx, 500, "internal", "patchwire was mounted on another event loop than the one"
+              + " serving this router: call mount where the HTTP server is created (a verticle's start)");
+          return;
+        }
+        // the server's own request: vertx-web's wrapper does not carry its authority
+        HttpServerRequest raw = WebSocketTransport.unwrap(ctx.request());
+        AccessPolicy.Refusal refusal = policy.check(raw);
+        String badTarget = refusal == null ? RequestTarget.problem(raw.uri()) : null;
+        if (badTarget != null) {
+          HttpErrors.send(ctx.response(), 400, "bad_request", badTarget, null);
+        } else if (refusal != null && raw.canUpgradeToWebSocket()) {
+          ws.refuse(raw, refusal.closeCode(), refusal.code(), refusal.message());
+        } else if (refusal != null) {
+          HttpErrors.send(ctx.response(), refusal.status(), refusal.code(), refusal.message(), null);
+        } else {
+          ctx.next();
+        }
+      });
+    }
+    // CORS first, so that every answer below, errors included, carries its headers.
+    Cors cors = Cors.forOrigins(settings.corsOrigins(), origins);
+    if (cors != null) {
+      router.route("/api/*").handler(cors);
+      router.route("/health").handler(cors);
+    }
+    router.route("/api/*").handler(RestApi::refuseDotSegments);
+    // Auth after the host, origin and CORS checks: every API call needs a token when a key is set.
+    router.route("/api/*").handler(auth::authenticate);
+    String docs = "/api/collections/:c/docs";
+    AdmittedBody body = new AdmittedBody(shared.admission(), maxBodyBytes, settings.bodyTimeoutMillis());
+    // the token's write grant and write budget are checked before a body is read
+    router.post(docs).handler(rest::mayWrite).handler(body).handler(rest::create);
+    router.get(docs).handler(rest::list);
+    router.get(docs + "/:id").handler(rest::getOne);
+    router.put(docs + "/:id").handler(rest::mayWrite).handler(body).handler(rest::put);
+    router.patch(docs + "/:id").handler(rest::mayWrite).handler(body).handler(rest::patch);
+    router.delete(docs + "/:id").handler(rest::mayWrite).handler(rest::delete);
+    // ".../docs/" names a document by an empty id: say so rather than "method not allowed".
+    for (var method : List.of(HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE)) {
+      router.route(method, docs + "/").handler(ctx ->
+          errorOr(ctx, 400, "bad_id", "a document id must not be empty"));
+    }
+    // The engine's own server takes upgrades before the router; an application's router sees them.
+    router.get("/api/collections/:c/stream/ws").handler(ctx -> {
+      if (ctx.request().canUpgradeToWebSocket()) {
+        ws.handle(WebSocketTransport.unwrap(ctx.request()), ctx.pathParam("c"));
+      } else {
+        WebSocketTransport.notAnUpgrade(ctx);
+      }
+    });
+    router.get("/api/collections/:c/stream/sse").handler(sse::handle);
+    router.get("/api/collections").handler(ctx -> ctx.json(
+        new JsonObject().put("collections", new JsonArray(shared.collections()))));
+    router.get("/api/stats").handler(auth::requireAdmin).handler(ctx -> {
+      if (policy.mayReadOperatorData(ctx.request())) {
+        ctx.json(streams.stats());
+      } else {
+        errorOr(ctx, 403, "origin_not_allowed",
+            "operator data is not served to pages of a foreign origin (see --cors-origin)");
+      }
+    });
+    router.get("/health").handler(ctx -> health(shared, ctx));
+    router.get("/metrics").handler(auth::authenticate).handler(auth::requireAdmin)
+        .handler(PrometheusScrapingHandler.create(shared.registry()));
+    if (standalone) {
+      board(router);
+    }
+    router.errorHandler(400, ctx -> errorOr(ctx, 400, "bad_request", "the request is malformed"));
+    router.errorHandler(403, ctx -> errorOr(ctx, 403, "origin_not_allowed",
+        "the request's Origin header is not an origin this engine allows (see --cors-origin)"));
+    router.errorHandler(404, ctx -> errorOr(ctx, 404, "not_found", "no such resource"));
+    router.errorHandler(405, ctx -> errorOr(ctx, 405, "method_not_allowed", "method not allowed here"));
+    router.errorHandler(413, ctx -> errorOr(ctx, 413, "body_too_large",
+        "the body is larger than " + maxBodyBytes + " bytes"));
+    router.errorHandler(500, ctx -> {
+      if (ctx.failure() != null) {
+        RestApi.fail(ctx, ctx.failure());
+      } else {
+        errorOr(ctx, 500, "internal", "the server could not complete the request");
+      }
+    });
+    return new Routes(router, ws, policy);
+  }
+
+  /** The kanban board (the web client's jar, when it is on the class path), at {@code /}. */
+  private static void board(Router router) {
+    // The board (web-client, built by Vite): hashed asset names never change content, so they
+    // may be cached for good; index.html must be re-checked or an upgrade is never seen.
+    // (A StaticHandler on a wildcard route resolves the path after the route's prefix.)
+    router.get("/assets/*").handler(
+        StaticHandler.create("webroot/assets").setMaxAgeSeconds(365L * 24 * 3600));
+    router.get("/*").handler(ctx -> {
+      ctx.response().putHeader("Cache-Control", "no-cache");
+      ctx.next();
+    }).handler(StaticHandler.create("webroot").setCachingEnabled(false));
+  }
+
   @Override
   public Future<?> stop() {
     // Give streams closed with 1001 a moment to send their close frames.
@@ -215,7 +273,7 @@ public final class HttpVerticle extends VerticleBase {
    * 200 and {@code "status":"UP"} when the engine can serve; else 503, {@code "DOWN"} and the
    * reasons in {@code problems} (see {@link EngineHealth#problems}, plus {@code database_down}).
    */
-  private void health(RoutingContext ctx) {
+  private static void health(Shared shared, RoutingContext ctx) {
     DocumentStore store = shared.store();
     long asked = System.nanoTime();
     store.ping().onComplete(ar -> {

@@ -265,7 +265,7 @@ public final class RestApi {
   }
 
   /** Why {@code id} is not a valid document id, or null when it is. */
-  static String idProblem(String id) {
+  public static String idProblem(String id) {
     if (id == null || id.isEmpty()) {
       return "a document id must not be empty";
     }

@@ -99,6 +99,8 @@ public final class EngineOptions {
   private String logFormat = DEFAULT_LOG_FORMAT;
   /** Extra collections: name to schema file, or to null for "any JSON object". */
   private final Map<String, Path> collections = new LinkedHashMap<>();
+  /** Schemas given as JSON rather than a file (the library API), by collection name. */
+  private final Map<String, io.vertx.core.json.JsonObject> inlineSchemas = new LinkedHashMap<>();
   /** The HS256 secret, or null. */
   private String jwtSecret;
   /** A PEM public key file (RS256 or ES256), or null. */
@@ -150,6 +152,7 @@ public final class EngineOptions {
     logLevel = other.logLevel;
     logFormat = other.logFormat;
     collections.putAll(other.collections);
+    inlineSchemas.putAll(other.inlineSchemas);
     jwtSecret = other.jwtSecret;
     jwtPublicKey = other.jwtPublicKey;
     jwtIssuer = other.jwtIssuer;
@@ -974,6 +977,19 @@ public final class EngineOptions {
   }
 
   /** Adds a collection; {@code schema} may be null to accept any JSON object. */
+  /** Adds a collection whose documents must match {@code schema}, a JSON Schema (2020-12). */
+  public EngineOptions addCollectionWithSchema(String name, io.vertx.core.json.JsonObject schema) {
+    addCollection(name, (Path) null);
+    inlineSchemas.put(name, schema.copy());
+    return this;
+  }
+
+  /** The schema given as JSON for a collection, or null. */
+  public io.vertx.core.json.JsonObject inlineSchema(String name) {
+    io.vertx.core.json.JsonObject schema = inlineSchemas.get(name);
+    return schema == null ? null : schema.copy();
+  }
+
   public EngineOptions addCollection(String name, Path schema) {
     if (name == null || !COLLECTION_NAME.matcher(name).matches()) {
       throw new IllegalArgumentException(

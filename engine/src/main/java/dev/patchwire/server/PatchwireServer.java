@@ -37,24 +37,26 @@ public final class PatchwireServer {
   private final Vertx vertx;
   private final DocumentStore store;
   private final Streams streams;
-  private final List<String> deployments;
+  private final List<String> deployments = new CopyOnWriteArrayList<>();
   private final String storeDeployment;
-  private final int port;
+  private volatile int port = -1;
   private final EngineHealth health;
   private final Auth auth;
   private final List<String> collections;
+  private final EngineOptions options;
+  private final HttpVerticle.Shared shared;
 
   private PatchwireServer(Vertx vertx, DocumentStore store, Streams streams, String storeDeployment,
-      List<String> deployments, int port, EngineHealth health, Auth auth, List<String> collections) {
+      EngineHealth health, Auth auth, EngineOptions options, HttpVerticle.Shared shared) {
     this.health = health;
     this.auth = auth;
-    this.collections = List.copyOf(collections);
+    this.collections = List.copyOf(shared.collections());
     this.vertx = vertx;
     this.store = store;
     this.streams = streams;
     this.storeDeployment = storeDeployment;
-    this.deployments = deployments;
-    this.port = port;
+    this.options = new EngineOptions(options);
+    this.shared = shared;
   }
 
   /** Opens the database, then serves HTTP; fails if either cannot start. */
@@ -64,6 +66,17 @@ public final class PatchwireServer {
 
   /** Like {@link #start(Vertx, EngineOptions)}, with the registry that {@code GET /metrics} serves. */
   public static Future<PatchwireServer> start(Vertx vertx, EngineOptions options,
+      PrometheusMeterRegistry registry) {
+    return open(vertx, options, registry).compose(server -> server.listen(options.host(), options.port())
+        .map(port -> server)
+        .recover(e -> server.close().transform(x -> Future.failedFuture(e))));
+  }
+
+  /**
+   * Opens the database and the streams, serving nothing yet: then {@link #listen} on a port of
+   * its own, or {@link #routes} on an application's router, or both.
+   */
+  public static Future<PatchwireServer> open(Vertx vertx, EngineOptions options,
       PrometheusMeterRegistry registry) {
     Map<String, CollectionSpec> specs;
     Auth auth;
@@ -98,13 +111,12 @@ public final class PatchwireServer {
           new HttpVerticle.Connections(options.maxConnections(), options.maxConnectionsPerIp()), health,
           auth);
       return seeded
-          .compose(v -> deployHttp(vertx, options, shared))
-          .map(http -> {
-            streams.nameNode(options.nodeId() != null ? options.nodeId() : hostName() + ":" + http.port);
-            return http;
+          .map(v -> {
+            if (options.nodeId() != null) {
+              streams.nameNode(options.nodeId());
+            }
+            return new PatchwireServer(vertx, store, streams, storeId, health, auth, options, shared);
           })
-          .map(http -> new PatchwireServer(vertx, store, streams, storeId, http.ids, http.port,
-              health, auth, shared.collections()))
           .recover(e -> vertx.undeploy(storeId).transform(x -> Future.failedFuture(e)));
     });
   }
@@ -119,12 +131,10 @@ public final class PatchwireServer {
    * One HTTP verticle per event loop, all on one port. Port 0 becomes a negative port, which is
    * Vert.x's way of letting several instances share one random port.
    */
-  private static Future<Http> deployHttp(Vertx vertx, EngineOptions o, HttpVerticle.Shared shared) {
-    int bindPort = o.port() == 0 ? -RANDOM_PORT_KEYS.incrementAndGet() : o.port();
-    HttpVerticle.Settings settings = new HttpVerticle.Settings(o.host(), bindPort, o.maxBodyBytes(),
-        o.pingIntervalMillis(), o.ssePingIntervalMillis(), o.wsCompression(), o.flushIntervalMillis(),
-        o.corsOrigins(), o.allowedHosts(), o.headerTimeoutMillis(), o.bodyTimeoutMillis(),
-        o.idleTimeoutMillis(), o.maxInboundFrameBytes());
+  private static Future<Http> deployHttp(Vertx vertx, EngineOptions o, HttpVerticle.Shared shared,
+      String host, int port) {
+    int bindPort = port == 0 ? -RANDOM_PORT_KEYS.incrementAndGet() : port;
+    HttpVerticle.Settings settings = settings(o, host, bindPort);
     List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
           HttpVerticle v = new HttpVerticle(settings, shared);
@@ -134,6 +144,48 @@ public final class PatchwireServer {
         .map(id -> new Http(List.of(id), instances.get(0).actualPort()));
   }
 
+  private static HttpVerticle.Settings settings(EngineOptions o, String host, int bindPort) {
+    return new HttpVerticle.Settings(host, bindPort, o.maxBodyBytes(),
+        o.pingIntervalMillis(), o.ssePingIntervalMillis(), o.wsCompression(), o.flushIntervalMillis(),
+        o.corsOrigins(), o.allowedHosts(), o.headerTimeoutMillis(), o.bodyTimeoutMillis(),
+        o.idleTimeoutMillis(), o.maxInboundFrameBytes());
+  }
+
+  /**
+   * Serves HTTP on {@code host:port} (0: a free port), one verticle per event loop; the port it got.
+   */
+  public Future<Integer> listen(String host, int port) {
+    return deployHttp(vertx, options, shared, host, port).map(http -> {
+      deployments.addAll(http.ids());
+      if (this.port < 0) {
+        this.port = http.port();
+        if (options.nodeId() == null) {
+          streams.nameNode(hostName() + ":" + http.port());
+        }
+      }
+      return http.port();
+    });
+  }
+
+  /**
+   * The engine's routes (REST, both streams, health, metrics; no board) for an application's
+   * router, on the current event loop: its own fan-out, listening once the future completes.
+   * Call it on the event loop whose HTTP server serves the router (a verticle's start).
+   */
+  public Future<io.vertx.ext.web.Router> routes() {
+    io.vertx.core.Context context = vertx.getOrCreateContext();
+    dev.patchwire.stream.Fanout fanout = new dev.patchwire.stream.Fanout(context, streams,
+        options.flushIntervalMillis());
+    HttpVerticle.Routes routes = HttpVerticle.routes(vertx, settings(options, options.host(), 0),
+        shared, fanout, false);
+    return fanout.listen().map(v -> routes.router());
+  }
+
+  /** The store, for in-process writes and reads (the library API). */
+  public DocumentStore store() { return store; }
+
+  public Vertx vertx() { return vertx; }
+
   private static Map<String, CollectionSpec> collections(EngineOptions options) {
     Map<String, CollectionSpec> specs = new LinkedHashMap<>();
     if (options.kanban()) {
@@ -141,7 +193,9 @@ public final class PatchwireServer {
     }
     for (String name : options.collectionNames()) {
       Path schema = options.collections().get(name);
-      specs.put(name, schema == null ? CollectionSpec.schemaless(name)
+      JsonObject inline = options.inlineSchema(name);
+      specs.put(name, inline != null ? CollectionSpec.withSchema(name, inline)
+          : schema == null ? CollectionSpec.schemaless(name)
           : CollectionSpec.withSchema(name, readSchema(schema)));
     }
     return specs;
@@ -165,6 +219,7 @@ public final class PatchwireServer {
     }
   }
 
+  /** The port of the first {@link #listen}, -1 before. */
   public int port() { return port; }
 
   /** This node's name: {@code --node-id}, or host name:port. */

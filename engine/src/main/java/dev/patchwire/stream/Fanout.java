@@ -79,7 +79,7 @@ public final class Fanout {
     all.forEach(Subscription::missedChanges);
   }
 
-  Context context() {
+  public Context context() {
     return context;
   }
 

@@ -162,6 +162,26 @@ public final class WebSocketTransport {
         "a client message may hold at most " + maxInboundBytes + " bytes");
   }
 
+  /**
+   * The server's own request under vertx-web's wrapper, for an upgrade from an application's
+   * router (see {@code Patchwire.mount}): vertx-web offers no way back, and the sink writes below
+   * Vert.x on the real socket (a socket upgraded through the wrapper sent the client nothing).
+   */
+  public static HttpServerRequest unwrap(HttpServerRequest request) {
+    for (Class<?> c = request.getClass(); c != null; c = c.getSuperclass()) {
+      if (c.getName().equals("io.vertx.core.internal.http.HttpServerRequestWrapper")) {
+        try {
+          java.lang.reflect.Field delegate = c.getDeclaredField("delegate");
+          delegate.setAccessible(true);
+          return unwrap((HttpServerRequest) delegate.get(request));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          throw new IllegalStateException("cannot reach the request under " + request.getClass().getName(), e);
+        }
+      }
+    }
+    return request;
+  }
+
   /** A request to {@link #PATH} that is no upgrade: say what the endpoint wants. */
   public static void notAnUpgrade(RoutingContext ctx) {
     HttpErrors.send(ctx, 400, "bad_request", "this endpoint expects a WebSocket upgrade", null);
