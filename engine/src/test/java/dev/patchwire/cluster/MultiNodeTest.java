@@ -1,0 +1,316 @@
+package dev.patchwire.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.patchwire.testing.ProcessServer;
+import dev.patchwire.testing.Rest;
+import dev.patchwire.testing.SseRecorder;
+import dev.patchwire.testing.StrictPatcher;
+import dev.patchwire.testing.TestPostgres;
+import dev.patchwire.testing.WsRecorder;
+import io.vertx.core.Vertx;
+import java.util.concurrent.atomic.AtomicLong;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * PROTOCOL.md 7 on real processes: three engine JVMs on one throwaway PostgreSQL of this test's
+ * own (it restarts it), subscribers on every node (WebSocket and SSE, filtered and not), writers
+ * on every node at once. Every subscriber must get every matching change exactly once in seq
+ * order (its strict patcher refuses a repeated or reordered seq and a patch that does not apply)
+ * and end equal to the REST snapshot of every node; a node killed with kill -9 loses no
+ * acknowledged write and its subscribers resume on another node with since; a PostgreSQL restart
+ * under traffic answers writes with 503 (never a hang) and then everything converges.
+ */
+class MultiNodeTest {
+
+  static final Duration WAIT = Duration.ofSeconds(30);
+
+  static TestPostgres pg;
+  static Vertx clients;
+  final List<AutoCloseable> closeables = new ArrayList<>();
+
+  @BeforeAll
+  static void startPostgres() {
+    Assumptions.assumeTrue(TestPostgres.binaries() != null, "PostgreSQL is not installed");
+    pg = TestPostgres.start();
+    clients = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stopPostgres() throws Exception {
+    if (clients != null) {
+      clients.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    if (pg != null) {
+      pg.stop();
+    }
+  }
+
+  @AfterEach
+  void cleanUp() {
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      try {
+        closeables.get(i).close();
+      } catch (Exception | AssertionError ignored) {
+        // best effort
+      }
+    }
+  }
+
+  <T extends AutoCloseable> T track(T c) {
+    closeables.add(c);
+    return c;
+  }
+
+  List<ProcessServer> nodes(String url, int n) throws Exception {
+    List<ProcessServer> nodes = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Path data = Files.createTempDirectory("patchwire-node");
+      nodes.add(track(ProcessServer.start(data, "--database-url", url, "--node-id", "node-" + i,
+          "--collection", "items", "--no-kanban")));
+    }
+    return nodes;
+  }
+
+  /** A subscriber and what it has seen, applied strictly. */
+  static final class Watcher {
+    final StrictPatcher patcher = new StrictPatcher("items");
+    final String where;
+    WsRecorder ws;
+    SseRecorder sse;
+    int cursor;
+    boolean ready;
+    JsonNode readyFrame;
+
+    Watcher(String where) {
+      this.where = where;
+    }
+
+    /** Applies every frame that has arrived; the seq of the last one. */
+    long drain() {
+      if (ws != null) {
+        List<WsRecorder.Frame> frames = ws.received();
+        for (; cursor < frames.size(); cursor++) {
+          WsRecorder.Frame f = frames.get(cursor);
+          if (f.isPatch()) {
+            patcher.applyWs(f.json());
+          } else if (f.isReady() && !ready) {
+            ready = true;
+            readyFrame = Rest.parse(f.text());
+          }
+        }
+      } else {
+        List<SseRecorder.Event> events = sse.received();
+        for (; cursor < events.size(); cursor++) {
+          if ("json_patch".equals(events.get(cursor).event())) {
+            patcher.applySse(events.get(cursor));
+          }
+        }
+      }
+      return patcher.lastSeq();
+    }
+  }
+
+  Watcher ws(ProcessServer node, String where, String since) {
+    Watcher w = new Watcher(where);
+    String q = (where == null ? "" : "where=" + where) + (since == null ? "" : (where == null ? "" : "&") + "since=" + since);
+    w.ws = track(WsRecorder.connect(clients, node.port(), "/api/collections/items/stream/ws" + (q.isEmpty() ? "" : "?" + q)));
+    return w;
+  }
+
+  Watcher sse(ProcessServer node, String where) {
+    Watcher w = new Watcher(where);
+    w.sse = track(SseRecorder.open(node.port(), "/api/collections/items/stream/sse" + (where == null ? "" : "?where=" + where)));
+    return w;
+  }
+
+  /** Writers on every node at once until stopped; the acknowledged writes by id. */
+  static final class Writers implements AutoCloseable {
+    final AtomicBoolean stop = new AtomicBoolean();
+    final Map<String, JsonNode> acked = new ConcurrentHashMap<>();
+    final AtomicInteger refused = new AtomicInteger();
+    /** Answers other than 2xx, by status (0: no answer, the node is gone). */
+    final Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+    final List<Thread> threads = new ArrayList<>();
+    final AtomicInteger longest = new AtomicInteger();
+
+    Writers(List<String> baseUrls) {
+      for (int w = 0; w < baseUrls.size(); w++) {
+        int writer = w;
+        Rest rest = new Rest(baseUrls.get(w));
+        Thread t = new Thread(() -> {
+          for (int i = 0; !stop.get(); i++) {
+            String id = "w" + writer + "-" + (i % 20);
+            JsonNode doc = Rest.obj("id", id, "k", i % 2 == 0 ? "even" : "odd", "n", i, "by", writer);
+            long t0 = System.nanoTime();
+            try {
+              Rest.Response r = rest.put("items", id, doc);
+              if (r.status() / 100 == 2) {
+                acked.put(id, doc);
+              } else {
+                refused.incrementAndGet();
+                statuses.computeIfAbsent(r.status(), k -> new AtomicInteger()).incrementAndGet();
+              }
+            } catch (RuntimeException | AssertionError e) {
+              refused.incrementAndGet();  // no answer (the node is gone): not acknowledged
+              statuses.computeIfAbsent(0, k -> new AtomicInteger()).incrementAndGet();
+            }
+            longest.accumulateAndGet((int) ((System.nanoTime() - t0) / 1_000_000), Math::max);
+            try {
+              Thread.sleep(5);
+            } catch (InterruptedException e) {
+              return;
+            }
+          }
+        }, "writer-" + w);
+        t.start();
+        threads.add(t);
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop.set(true);
+      for (Thread t : threads) {
+        t.join(60_000);
+      }
+    }
+  }
+
+  static JsonNode restDocs(ProcessServer node, String where) {
+    Rest rest = new Rest(node.baseUrl());
+    JsonNode body = (where == null ? rest.list("items") : rest.list("items", where)).expect(200).json();
+    return body.get("items");
+  }
+
+  static long restSeq(ProcessServer node) {
+    return new Rest(node.baseUrl()).list("items").expect(200).seq();
+  }
+
+  /** Drains every watcher until it reaches {@code seq} (or the wait ends). */
+  static void awaitAll(List<Watcher> watchers, long seq) throws InterruptedException {
+    long end = System.nanoTime() + WAIT.toNanos();
+    for (Watcher w : watchers) {
+      while (w.drain() < seq && System.nanoTime() < end) {
+        Thread.sleep(20);
+      }
+    }
+  }
+
+  static void assertConverged(List<Watcher> watchers, List<ProcessServer> nodes) {
+    for (ProcessServer node : nodes) {
+      for (Watcher w : watchers) {
+        JsonNode rest = restDocs(node, w.where);
+        JsonNode seen = w.patcher.document().get("items");
+        assertTrue(StrictPatcher.equalJson(rest, seen), "a subscriber (where " + w.where + ") differs from "
+            + node.baseUrl() + "'s REST snapshot:\n rest " + rest + "\n seen " + seen);
+      }
+    }
+  }
+
+  @Test
+  void everyChangeOnEveryNodeInOrderAndAKilledNodesSubscribersResumeElsewhere() throws Exception {
+    List<ProcessServer> nodes = nodes(pg.newDatabaseUrl(), 3);
+    List<Watcher> watchers = new ArrayList<>();
+    for (ProcessServer node : nodes) {
+      watchers.add(ws(node, null, null));
+      watchers.add(ws(node, "k:even", null));
+      watchers.add(sse(node, null));
+    }
+    watchers.add(sse(nodes.get(1), "k:odd"));
+    List<String> urls = nodes.stream().map(ProcessServer::baseUrl).toList();
+    try (Writers writers = new Writers(urls)) {
+      Thread.sleep(3_000);
+      // kill -9 the last node mid-traffic; its WebSocket subscriber resumes on node 0 with since
+      ProcessServer victim = nodes.get(2);
+      List<Watcher> onVictim = List.copyOf(watchers.subList(6, 9));  // its ws, ws k:even, sse
+      Watcher orphan = onVictim.get(0);
+      victim.kill();
+      Thread.sleep(200);
+      orphan.drain();
+      long since = orphan.patcher.lastSeq();
+      String epoch = new Rest(nodes.get(0).baseUrl()).list("items").expect(200).epoch();
+      Watcher resumed = ws(nodes.get(0), null, epoch + ":" + since);
+      // it continues from what the orphan had: anything but exactly the missed changes fails
+      resumed.patcher.apply(Rest.parse("[{\"op\":\"add\",\"path\":\"/items\",\"value\":"
+          + orphan.patcher.document().get("items") + "}]"), since, true);
+      long end = System.nanoTime() + WAIT.toNanos();
+      while (!resumed.ready && System.nanoTime() < end) {
+        resumed.drain();
+        Thread.sleep(20);
+      }
+      assertTrue(resumed.ready, "no Ready on the resumed stream");
+      assertTrue(resumed.readyFrame.path("resumed").asBoolean(), "resume on another node: " + resumed.readyFrame);
+      watchers.removeAll(onVictim);
+      watchers.add(resumed);
+      Thread.sleep(2_000);
+      writers.close();
+      List<ProcessServer> alive = nodes.subList(0, 2);
+      long head = restSeq(alive.get(0));
+      awaitAll(watchers, head);
+      assertConverged(watchers, alive);
+      for (Map.Entry<String, JsonNode> e : writers.acked.entrySet()) {
+        JsonNode doc = restDocs(alive.get(1), null).get(e.getKey());
+        assertTrue(doc != null, "acknowledged write of " + e.getKey() + " lost");
+      }
+      assertTrue(writers.acked.size() > 10, "too few writes: " + writers.acked.size());
+      // every write was acknowledged, but those sent to the killed node (no answer: 0)
+      assertTrue(java.util.Set.of(0).containsAll(writers.statuses.keySet()), "writes refused: " + writers.statuses);
+    }
+  }
+
+  @Test
+  void aPostgresRestartUnderTrafficAnswers503ThenEverythingConverges() throws Exception {
+    List<ProcessServer> nodes = nodes(pg.newDatabaseUrl(), 2);
+    List<Watcher> watchers = new ArrayList<>();
+    for (ProcessServer node : nodes) {
+      watchers.add(ws(node, null, null));
+      watchers.add(sse(node, "k:odd"));
+    }
+    List<String> urls = nodes.stream().map(ProcessServer::baseUrl).toList();
+    Writers writers = new Writers(urls);
+    try {
+      Thread.sleep(1_500);
+      pg.restart();
+      Thread.sleep(3_000);
+    } finally {
+      writers.close();
+    }
+    assertTrue(writers.longest.get() < 15_000, "a write hung for " + writers.longest.get() + " ms");
+    assertTrue(writers.statuses.containsKey(503), "no write answered 503 during the restart: " + writers.statuses);
+    assertEquals(java.util.Set.of(503), writers.statuses.keySet(), "writes during the restart: " + writers.statuses);
+    // after the restart every node writes again
+    for (ProcessServer node : nodes) {
+      Rest rest = new Rest(node.baseUrl());
+      long end = System.nanoTime() + WAIT.toNanos();
+      int status = 0;
+      while (System.nanoTime() < end && (status = rest.put("items", "after-" + node.port(),
+          Rest.obj("k", "odd")).status()) != 201 && status != 200) {
+        Thread.sleep(200);
+      }
+      assertTrue(status / 100 == 2, "no write after the restart: " + status);
+    }
+    long head = Math.max(restSeq(nodes.get(0)), restSeq(nodes.get(1)));
+    awaitAll(watchers, head);
+    assertConverged(watchers, nodes);
+    for (Map.Entry<String, JsonNode> e : writers.acked.entrySet()) {
+      assertTrue(restDocs(nodes.get(0), null).get(e.getKey()) != null, "acknowledged write of " + e.getKey() + " lost");
+    }
+  }
+}
