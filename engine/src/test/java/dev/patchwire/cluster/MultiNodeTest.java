@@ -128,9 +128,13 @@ class MultiNodeTest {
   }
 
   Watcher ws(ProcessServer node, String where, String since) {
+    return ws(node.port(), where, since);
+  }
+
+  Watcher ws(int port, String where, String since) {
     Watcher w = new Watcher(where);
     String q = (where == null ? "" : "where=" + where) + (since == null ? "" : (where == null ? "" : "&") + "since=" + since);
-    w.ws = track(WsRecorder.connect(clients, node.port(), "/api/collections/items/stream/ws" + (q.isEmpty() ? "" : "?" + q)));
+    w.ws = track(WsRecorder.connect(clients, port, "/api/collections/items/stream/ws" + (q.isEmpty() ? "" : "?" + q)));
     return w;
   }
 
@@ -311,6 +315,106 @@ class MultiNodeTest {
     assertConverged(watchers, nodes);
     for (Map.Entry<String, JsonNode> e : writers.acked.entrySet()) {
       assertTrue(restDocs(nodes.get(0), null).get(e.getKey()) != null, "acknowledged write of " + e.getKey() + " lost");
+    }
+  }
+
+  /** A free loopback port. */
+  static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket sock = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return sock.getLocalPort();
+    }
+  }
+
+  /** deploy/haproxy.cfg in front of {@code nodes} (the third address repeats the last node). */
+  Process haproxy(int port, List<ProcessServer> nodes) throws Exception {
+    Path cfg = Path.of(System.getProperty("user.dir")).resolve("../deploy/haproxy.cfg").normalize();
+    ProcessBuilder pb = new ProcessBuilder("haproxy", "-f", cfg.toString(), "-db")
+        .redirectErrorStream(true).redirectOutput(Files.createTempFile("haproxy", ".log").toFile());
+    pb.environment().put("PW_LISTEN", "127.0.0.1:" + port);
+    for (int i = 0; i < 3; i++) {
+      pb.environment().put("PW_NODE" + (i + 1), "127.0.0.1:" + nodes.get(Math.min(i, nodes.size() - 1)).port());
+    }
+    Process p = pb.start();
+    track(() -> {
+      p.destroy();  // SIGTERM, by its own handle
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    });
+    Rest rest = new Rest("http://127.0.0.1:" + port);
+    long end = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() < end) {
+      try {
+        if (rest.send("GET", "/health", null, null).status() == 200) {
+          return p;
+        }
+      } catch (RuntimeException | AssertionError notYet) {
+        // not listening yet
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("HAProxy did not answer /health on " + port);
+  }
+
+  @Test
+  void throughHaproxyAKilledNodesStreamsReconnectToAnotherAndResume() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/haproxy")), "HAProxy is not installed");
+    List<ProcessServer> nodes = nodes(pg.newDatabaseUrl(), 2);
+    int port = freePort();
+    haproxy(port, nodes);
+    List<Watcher> watchers = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      watchers.add(ws(port, null, null));   // round robin: on both nodes
+    }
+    String baseUrl = "http://127.0.0.1:" + port;
+    List<Watcher> resumedOnes = new ArrayList<>();
+    try (Writers writers = new Writers(List.of(baseUrl, baseUrl))) {
+      Thread.sleep(2_000);
+      nodes.get(0).kill();
+      long end = System.nanoTime() + WAIT.toNanos();
+      List<Watcher> cut = new ArrayList<>();
+      while (cut.isEmpty() && System.nanoTime() < end) {
+        Thread.sleep(100);
+        watchers.stream().filter(w -> w.ws.isClosed()).forEach(cut::add);
+      }
+      assertTrue(!cut.isEmpty(), "no stream went through the killed node");
+      String epoch = new Rest(nodes.get(1).baseUrl()).list("items").expect(200).epoch();
+      for (Watcher orphan : cut) {
+        orphan.drain();
+        long since = orphan.patcher.lastSeq();
+        Watcher again = null;
+        for (int attempt = 0; again == null; attempt++) {
+          try {
+            again = ws(port, null, epoch + ":" + since);
+          } catch (AssertionError refused) {
+            // as a client does: HAProxy may answer 503 until it has marked the node down
+            if (attempt == 20) {
+              throw refused;
+            }
+            Thread.sleep(250);
+          }
+        }
+        again.patcher.apply(Rest.parse("[{\"op\":\"add\",\"path\":\"/items\",\"value\":"
+            + orphan.patcher.document().get("items") + "}]"), since, true);
+        resumedOnes.add(again);
+      }
+      watchers.removeAll(cut);
+      watchers.addAll(resumedOnes);
+      Thread.sleep(1_500);
+      writers.close();
+      for (Watcher w : resumedOnes) {
+        long until = System.nanoTime() + WAIT.toNanos();
+        while (!w.ready && System.nanoTime() < until) {
+          w.drain();
+          Thread.sleep(20);
+        }
+        assertTrue(w.ready && w.readyFrame.path("resumed").asBoolean(), "resume through HAProxy: " + w.readyFrame);
+      }
+      awaitAll(watchers, restSeq(nodes.get(1)));
+      assertConverged(watchers, nodes.subList(1, 2));
+      for (Map.Entry<String, JsonNode> e : writers.acked.entrySet()) {
+        assertTrue(restDocs(nodes.get(1), null).get(e.getKey()) != null, "acknowledged write of " + e.getKey() + " lost");
+      }
     }
   }
 }
