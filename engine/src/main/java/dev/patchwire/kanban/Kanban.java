@@ -47,7 +47,7 @@ public final class Kanban {
       return Future.succeededFuture();
     }
     Future<?> chain = store.write(new Write.Create(PROJECTS, DEMO_PROJECT,
-        Json.object().put("name", "Demo project")));
+        Json.object().put("name", "Demo project"))).recover(Kanban::seededElsewhere);
     String[][] tasks = {
         {"Sketch the board", "done", "Columns per status, ordered by position."},
         {"Stream changes as JSON Patches", "inreview", "Snapshot, Ready, then live patches."},
@@ -63,8 +63,16 @@ public final class Kanban {
           .put("description", tasks[i][2])
           .put("position", (i + 1) * 1000);
       String id = "task-" + (i + 1);
-      chain = chain.compose(v -> store.write(new Write.Create(TASKS, id, task)));
+      chain = chain.compose(v -> store.write(new Write.Create(TASKS, id, task))
+          .recover(Kanban::seededElsewhere));
     }
     return chain.mapEmpty();
+  }
+
+  /** Several nodes starting at once on one empty database: another one seeded this document. */
+  private static Future<dev.patchwire.store.WriteResult> seededElsewhere(Throwable e) {
+    return e instanceof dev.patchwire.store.WriteRejected r
+        && r.reason() == dev.patchwire.store.WriteRejected.Reason.ALREADY_EXISTS
+        ? Future.succeededFuture(null) : Future.failedFuture(e);
   }
 }
