@@ -673,6 +673,10 @@ public final class LoadRun {
     cmd.addAll(List.of("--port", "0", "--data", serverData.toString(), "--no-kanban",
         "--collection", opt.collection, "--no-seed",
         "--max-subscribers", Integer.toString(Math.max(20_000, opt.clients * 2))));
+    if (opt.serverMain == null) {
+      // every subscriber comes from 127.0.0.1: past the engine's default 1,000 per address
+      cmd.addAll(List.of("--max-connections-per-ip", Integer.toString(Math.max(20_000, opt.clients * 2))));
+    }
     cmd.addAll(opt.serverArgs);
     log.println("spawning: " + String.join(" ", cmd));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);

@@ -110,8 +110,9 @@ public final class Main {
     });
     ListenAddress address = ListenAddress.of(options.host(), server.port());
     // not "listening on": scripts look for that on stdout, in the line below
-    log.info("reachable at {}{}", String.join(", ", address.urls()),
-        address.wildcard() ? " (bound to " + options.host() + ": every interface)" : "");
+    log.info("reachable at {}{} (transport {})", String.join(", ", address.urls()),
+        address.wildcard() ? " (bound to " + options.host() + ": every interface)" : "",
+        EngineMetrics.transport(vertx));
     log.info("store: {} (epoch {}, seq {}), collections {}, node {}",
         server.storeDescription(), server.epoch(), server.committedSeq(), server.collections(),
         server.nodeId());
