@@ -1,5 +1,6 @@
 package dev.patchwire.bench;
 
+import dev.patchwire.wire.Position;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -923,7 +924,8 @@ public final class LoadRun {
           }
           writeAck.recordValue(Math.min((System.nanoTime() - ts) / 1000, MAX_LATENCY_MICROS));
           String pos = ar.result().getHeader("Patchwire-Seq");
-          long seq = pos == null ? -1 : Long.parseLong(pos.substring(pos.lastIndexOf(':') + 1));
+          Position position = Position.parse(pos);
+          long seq = position == null ? -1 : position.seq();
           if (seq >= 0) {
             writesAcked++;
             acked.set((int) seq);

@@ -1,5 +1,7 @@
 package dev.patchwire.auth;
 
+import dev.patchwire.wire.CloseCode;
+
 /**
  * A request refused for its token: 401 {@code unauthorized} (or {@code token_expired}) with close
  * code 4401, or 403 {@code forbidden} with 4403. The message says why, never the token itself.
@@ -28,5 +30,5 @@ public final class AuthFailure extends RuntimeException {
   public String code() { return code; }
 
   /** The WebSocket close code of the same refusal: 4401 or 4403. */
-  public short closeCode() { return (short) (4000 + status); }
+  public short closeCode() { return CloseCode.ofHttpStatus(status).code(); }
 }

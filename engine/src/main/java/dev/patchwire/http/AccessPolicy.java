@@ -1,5 +1,6 @@
 package dev.patchwire.http;
 
+import dev.patchwire.wire.CloseCode;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.List;
@@ -67,20 +68,20 @@ public final class AccessPolicy {
       hosts = List.of(request.authority().toString());
     }
     if (hosts.size() != 1) {
-      return new Refusal(400, (short) 4400, "bad_request", hosts.isEmpty()
+      return new Refusal(400, CloseCode.BAD_REQUEST.code(), "bad_request", hosts.isEmpty()
           ? "a Host header is required" : "a request must have one Host header, this one has " + hosts.size());
     }
     String host = hostName(hosts.get(0));
     if (host == null) {
-      return new Refusal(400, (short) 4400, "bad_request", "the Host header is malformed");
+      return new Refusal(400, CloseCode.BAD_REQUEST.code(), "bad_request", "the Host header is malformed");
     }
     if (!anyHost && !allowedHosts.contains(host)) {
-      return new Refusal(421, (short) 4403, "misdirected_request", "this engine does not serve the host '"
+      return new Refusal(421, CloseCode.FORBIDDEN.code(), "misdirected_request", "this engine does not serve the host '"
           + shorten(host) + "' (see --allowed-hosts)");
     }
     String origin = request.getHeader("Origin");
     if (origin != null && WRITES.contains(request.method()) && !origins.admits(request)) {
-      return new Refusal(403, (short) 4403, "origin_not_allowed", "pages from the origin "
+      return new Refusal(403, CloseCode.FORBIDDEN.code(), "origin_not_allowed", "pages from the origin "
           + shorten(origin) + " may not write to this engine (see --cors-origin)");
     }
     return null;

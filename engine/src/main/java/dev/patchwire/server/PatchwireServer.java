@@ -10,6 +10,7 @@ import dev.patchwire.msg.MsgStore;
 import dev.patchwire.store.CollectionSpec;
 import dev.patchwire.store.DocumentStore;
 import dev.patchwire.stream.Streams;
+import dev.patchwire.wire.CloseCode;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -250,7 +251,7 @@ public final class PatchwireServer {
 
   /** Closes WebSocket streams with 1001, ends SSE streams, stops HTTP and closes the database. */
   public Future<Void> close() {
-    return streams.closeAll((short) 1001, "server going away")
+    return streams.closeAll(CloseCode.GOING_AWAY.code(), "server going away")
         .compose(v -> {
           List<Future<Void>> undeploys = new ArrayList<>();
           deployments.forEach(id -> undeploys.add(vertx.undeploy(id)));

@@ -1,6 +1,6 @@
 package dev.patchwire.stream;
 
-import dev.patchwire.msg.Position;
+import dev.patchwire.wire.Position;
 
 /**
  * What a client asked for when it opened a stream, and what its token lets it see.

@@ -2,9 +2,10 @@ package dev.patchwire.stream;
 
 import dev.patchwire.msg.Change;
 import dev.patchwire.msg.History;
-import dev.patchwire.msg.Position;
+import dev.patchwire.wire.Position;
 import dev.patchwire.store.ChangeLog;
 import dev.patchwire.store.ConsistentRead;
+import dev.patchwire.wire.CloseCode;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayDeque;
@@ -350,7 +351,7 @@ public final class Subscription {
     if (message == null || !message.started()) {
       sink.write(sink.encoder().error("internal", why));
     }
-    close((short) 1011, "snapshot failed");
+    close(CloseCode.INTERNAL_ERROR.code(), "snapshot failed");
   }
 
   /** Gives the read back, for the next one in line. */
@@ -446,7 +447,7 @@ public final class Subscription {
           droppedSinceResync);
       sink.write(sink.encoder().error("lagged",
           "the subscriber fell behind by " + droppedSinceResync + " messages"));
-      close((short) 4008, "lagged");
+      close(CloseCode.LAGGED.code(), "lagged");
       return;
     }
     state = State.LAGGED;
@@ -503,7 +504,7 @@ public final class Subscription {
       sink.write(sink.encoder().error("token_expired",
           "the stream's token has expired; reconnect with a fresh token, since and scope"));
     }
-    close((short) 4401, "token_expired");
+    close(CloseCode.UNAUTHORIZED.code(), "token_expired");
   }
 
   /** Longest single wait for a token's exp: a timer far in the future would overflow in nanoseconds. */

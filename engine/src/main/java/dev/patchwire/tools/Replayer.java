@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.patchwire.json.Json;
 import dev.patchwire.json.PatchException;
 import dev.patchwire.json.Patches;
+import dev.patchwire.wire.Position;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -87,14 +88,10 @@ public final class Replayer {
     snapshotThisConnection = false;
     sinceEpoch = null;
     sinceSeq = -1;
-    String since = rec.url().since();
-    if (since != null && since.lastIndexOf(':') > 0) {
-      sinceEpoch = since.substring(0, since.lastIndexOf(':'));
-      try {
-        sinceSeq = Long.parseLong(since.substring(since.lastIndexOf(':') + 1));
-      } catch (NumberFormatException e) {
-        sinceEpoch = null;
-      }
+    Position sincePosition = Position.parse(rec.url().since());
+    if (sincePosition != null) {
+      sinceEpoch = sincePosition.epoch();
+      sinceSeq = sincePosition.seq();
     }
     for (int i = 0; i < rec.entries().size(); i++) {
       line = Recording.lineOf(i);
@@ -200,16 +197,11 @@ public final class Replayer {
     String id = s.hasNonNull("id") ? s.get("id").asText() : null;
     switch (event) {
       case "json_patch" -> {
-        if (id == null || id.lastIndexOf(':') <= 0) {
+        Position position = Position.parse(id);
+        if (position == null) {
           throw violation("a json_patch event without an id EPOCH:SEQ: " + s);
         }
-        long n;
-        try {
-          n = Long.parseLong(id.substring(id.lastIndexOf(':') + 1));
-        } catch (NumberFormatException e) {
-          throw violation("a json_patch event whose id has no numeric seq: " + s);
-        }
-        return new Message("patch", data, n, id.substring(0, id.lastIndexOf(':')), isSnapshotShape(data), s);
+        return new Message("patch", data, position.seq(), position.epoch(), isSnapshotShape(data), s);
       }
       case "ready" -> {
         if (data == null || !data.isObject()) {

@@ -2,6 +2,7 @@ package dev.patchwire.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.patchwire.json.Json;
+import dev.patchwire.wire.Position;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -64,10 +65,12 @@ public final class ServerCheck {
     }
     String position = r.headers().firstValue("Patchwire-Seq")
         .orElseThrow(() -> new IOException("GET " + url + " has no Patchwire-Seq header"));
-    String serverEpoch = position.substring(0, position.lastIndexOf(':'));
-    long serverSeq = Long.parseLong(position.substring(position.lastIndexOf(':') + 1));
+    Position server = Position.parse(position);
+    if (server == null) {
+      throw new IOException("GET " + url + " answered a Patchwire-Seq that is not EPOCH:SEQ: " + position);
+    }
     JsonNode serverDocs = Json.parse(r.body()).get(replay.collection());
-    return judge(replay, serverEpoch, serverSeq, serverDocs);
+    return judge(replay, server.epoch(), server.seq(), serverDocs);
   }
 
   /** The verdict for a server at {@code serverEpoch:serverSeq} holding {@code serverDocs}. */

@@ -3,10 +3,11 @@ package dev.patchwire.transport;
 import dev.patchwire.auth.Access;
 import dev.patchwire.auth.AuthFailure;
 import dev.patchwire.http.Origins;
-import dev.patchwire.msg.Position;
+import dev.patchwire.wire.Position;
 import dev.patchwire.stream.Filter;
 import dev.patchwire.stream.StreamRequest;
 import dev.patchwire.stream.Streams;
+import dev.patchwire.wire.CloseCode;
 import io.vertx.core.MultiMap;
 
 /**
@@ -34,21 +35,21 @@ final class StreamOpening {
   static StreamOpening read(String collection, MultiMap query, Streams streams, String lastEventId,
       Access access) {
     if (!streams.hasCollection(collection)) {
-      return refused(404, 4404, "unknown_collection", "no collection named '" + collection + "'");
+      return refused(404, CloseCode.NOT_FOUND, "unknown_collection", "no collection named '" + collection + "'");
     }
     if (!access.canRead(collection)) {
-      return refused(403, 4403, "forbidden", "this token has no read grant for the collection '"
+      return refused(403, CloseCode.FORBIDDEN, "forbidden", "this token has no read grant for the collection '"
           + collection + "'");
     }
     Filter filter;
     try {
       filter = Filter.parse(query.get("where"));
     } catch (IllegalArgumentException e) {
-      return refused(400, 4400, "bad_where", e.getMessage());
+      return refused(400, CloseCode.BAD_REQUEST, "bad_where", e.getMessage());
     }
     String lag = query.get("lag");
     if (lag != null && !lag.equals("close") && !lag.equals("resync")) {
-      return refused(400, 4400, "bad_request", "lag must be 'resync' or 'close', got '" + lag + "'");
+      return refused(400, CloseCode.BAD_REQUEST, "bad_request", "lag must be 'resync' or 'close', got '" + lag + "'");
     }
     String since = lastEventId != null ? lastEventId : query.get("since");
     // A since that cannot be parsed is not an error: the client gets a snapshot.
@@ -59,7 +60,7 @@ final class StreamOpening {
       position = null;
     }
     if (!streams.admit()) {
-      return refused(429, 4429, "too_many_subscribers", "the server has too many open streams; retry later");
+      return refused(429, CloseCode.TOO_MANY_REQUESTS, "too_many_subscribers", "the server has too many open streams; retry later");
     }
     StreamRequest request = access.isOpen()
         ? new StreamRequest(collection, filter, position, "close".equals(lag))
@@ -69,12 +70,13 @@ final class StreamOpening {
   }
 
   static StreamOpening badRequest(String message) {
-    return refused(400, 4400, "bad_request", message);
+    return refused(400, CloseCode.BAD_REQUEST, "bad_request", message);
   }
 
   /** A stream whose token was refused: 401 / 4401 (or 403 / 4403). */
   static StreamOpening unauthorized(AuthFailure failure) {
-    return refused(failure.status(), failure.closeCode(), failure.code(), failure.getMessage());
+    return new StreamOpening(null, new Refusal(failure.status(), failure.closeCode(), failure.code(),
+        failure.getMessage()));
   }
 
   /**
@@ -85,7 +87,7 @@ final class StreamOpening {
   static StreamOpening originNotAllowed(String origin) {
     String shown = origin.length() > 200 ? origin.substring(0, 200) + "..." : origin;
     String listable = Origins.normalizeOrNull(origin.trim());
-    return refused(403, 4403, "origin_not_allowed", "pages from the origin " + shown
+    return refused(403, CloseCode.FORBIDDEN, "origin_not_allowed", "pages from the origin " + shown
         + " may not open streams on this engine (WebSockets are open to pages of the engine's own"
         + " origin and those of --cors-origin); "
         + (listable != null
@@ -95,10 +97,10 @@ final class StreamOpening {
 
   /** A refusal decided before the stream's parameters were read (the engine's access policy). */
   static StreamOpening refusedBy(short closeCode, String code, String message) {
-    return refused(closeCode - 4000, closeCode, code, message);
+    return new StreamOpening(null, new Refusal(closeCode - 4000, closeCode, code, message));
   }
 
-  private static StreamOpening refused(int status, int closeCode, String code, String message) {
-    return new StreamOpening(null, new Refusal(status, (short) closeCode, code, message));
+  private static StreamOpening refused(int status, CloseCode closeCode, String code, String message) {
+    return new StreamOpening(null, new Refusal(status, closeCode.code(), code, message));
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.patchwire.testing.WireSchemas;
+import dev.patchwire.wire.Position;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -141,7 +142,7 @@ public final class HostileRunner implements AutoCloseable {
             fail("the sentinel write to " + collection + " answered " + r.statusCode() + ": " + r.body());
           }
           String position = r.headers().firstValue("Patchwire-Seq").orElseThrow();
-          return Long.parseLong(position.substring(position.lastIndexOf(':') + 1));
+          return Position.require(position).seq();
         });
   }
 

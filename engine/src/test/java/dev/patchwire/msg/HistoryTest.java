@@ -70,17 +70,4 @@ class HistoryTest {
     h.append(create(5, 1));
     assertThrows(IllegalStateException.class, () -> h.append(create(5, 1)));
   }
-
-  @Test
-  @DisplayName("parses positions and rejects malformed ones")
-  void parsesPositions() {
-    assertEquals(new Position("abc", 42), Position.parse("abc:42"));
-    assertEquals(new Position("a:b", 1), Position.parse("a:b:1"), "the seq is after the last colon");
-    assertNull(Position.parse(null));
-    assertNull(Position.parse("abc"));
-    assertNull(Position.parse(":5"));
-    assertNull(Position.parse("abc:"));
-    assertNull(Position.parse("abc:-1"));
-    assertNull(Position.parse("abc:x"));
-  }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.patchwire.wire.Position;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -84,13 +85,11 @@ public final class Rest {
     }
 
     public long seq() {
-      String p = position();
-      return Long.parseLong(p.substring(p.lastIndexOf(':') + 1));
+      return Position.require(position()).seq();
     }
 
     public String epoch() {
-      String p = position();
-      return p.substring(0, p.lastIndexOf(':'));
+      return Position.require(position()).epoch();
     }
   }
 

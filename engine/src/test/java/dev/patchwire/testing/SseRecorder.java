@@ -3,6 +3,7 @@ package dev.patchwire.testing;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.patchwire.wire.Position;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -42,14 +43,15 @@ public final class SseRecorder implements AutoCloseable {
 
     /** The seq part of {@code id: E:N}; fails when there is no id. */
     public long seq() {
-      if (id == null || id.lastIndexOf(':') < 0) {
+      Position position = Position.parse(id);
+      if (position == null) {
         fail("event has no E:N id: " + this);
       }
-      return Long.parseLong(id.substring(id.lastIndexOf(':') + 1));
+      return position.seq();
     }
 
     public String epoch() {
-      return id == null ? null : id.substring(0, id.lastIndexOf(':'));
+      return id == null ? null : Position.require(id).epoch();
     }
 
     @Override

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.patchwire.testing.Rest;
 import dev.patchwire.testing.TestServer;
+import dev.patchwire.wire.Position;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -126,7 +127,7 @@ public final class KanbanSession {
         String name = e.path("event").asText();
         if (name.equals("json_patch")) {
           String id = e.path("id").asText();
-          lastSeq = Long.parseLong(id.substring(id.lastIndexOf(':') + 1));
+          lastSeq = Position.require(id).seq();
           JsonNode data = e.path("data");
           snapshots += data.size() == 1 && data.path(0).path("path").asText().equals("/tasks") ? 1 : 0;
         }

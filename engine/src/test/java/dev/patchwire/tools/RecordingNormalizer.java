@@ -3,6 +3,7 @@ package dev.patchwire.tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.patchwire.testing.Rest;
+import dev.patchwire.wire.Position;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -73,6 +74,6 @@ final class RecordingNormalizer {
       return e.get("frame").path("seq").asLong();
     }
     String id = e.path("sse").path("id").asText();
-    return Long.parseLong(id.substring(id.lastIndexOf(':') + 1));
+    return Position.require(id).seq();
   }
 }
