@@ -3,16 +3,16 @@ package dev.patchwire.tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.patchwire.json.Json;
-import dev.patchwire.json.PatchException;
 import dev.patchwire.json.Patches;
 import dev.patchwire.wire.Position;
+import dev.patchwire.wire.StrictDocument;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Replays recordings as a strict client would (PROTOCOL.md 3 and 5): every {@code JsonPatch} is
  * applied to a document that starts at {@code {}} with {@link Patches#apply} (RFC 6902 to the
- * letter), and anything a conforming server must never send is a {@link ReplayViolation}.
+ * letter, by {@link StrictDocument}, which the stream tests use too), and anything a conforming server must never send is a {@link ReplayViolation}.
  *
  * <p>Several recordings are successive connections of one client: the second continues from the
  * document and position the first left, as a client that reconnects with {@code since} does.
@@ -30,11 +30,11 @@ public final class Replayer {
   /** One stream message, the same for both transports. */
   private record Message(String kind, JsonNode patch, long seq, String epoch, boolean snapshot, JsonNode body) {}
 
-  private JsonNode document = Json.object();
+  /** The document and position held, and the rules of each message (created with the collection). */
+  private StrictDocument held;
   private String collection;
   private String where;
   private String epoch;
-  private long seq = -1;
   private final List<String> notes = new ArrayList<>();
   private int connections;
   private int messages;
@@ -69,7 +69,8 @@ public final class Replayer {
   }
 
   private Replay result() {
-    return new Replay(document, collection, where, epoch, seq,
+    return new Replay(held == null ? Json.object() : held.document(), collection, where, epoch,
+        held == null ? -1 : held.seq(),
         new Replay.Counts(connections, messages, snapshots, live, readies, resumes, resyncs, errors),
         List.copyOf(notes));
   }
@@ -80,6 +81,9 @@ public final class Replayer {
     if (collection != null && !collection.equals(rec.url().collection())) {
       throw violation("a continued recording must be of the same collection: " + collection
           + " then " + rec.url().collection());
+    }
+    if (held == null) {
+      held = new StrictDocument(rec.url().collection());
     }
     collection = rec.url().collection();
     where = rec.url().where();
@@ -201,7 +205,7 @@ public final class Replayer {
         if (position == null) {
           throw violation("a json_patch event without an id EPOCH:SEQ: " + s);
         }
-        return new Message("patch", data, position.seq(), position.epoch(), isSnapshotShape(data), s);
+        return new Message("patch", data, position.seq(), position.epoch(), held.isSnapshotShape(data), s);
       }
       case "ready" -> {
         if (data == null || !data.isObject()) {
@@ -222,26 +226,15 @@ public final class Replayer {
     }
   }
 
-  /** {@code [{"op":"add","path":"/c","value":...}]}: no live change has this shape. */
-  private boolean isSnapshotShape(JsonNode patch) {
-    return patch != null && patch.isArray() && patch.size() == 1
-        && "add".equals(patch.get(0).path("op").asText())
-        && ("/" + collection).equals(patch.get(0).path("path").asText());
-  }
-
   private void snapshot(Message m) {
     if (phase != Phase.START && phase != Phase.AWAIT_SNAPSHOT) {
       throw violation("a snapshot neither at the start nor right after a Resync (seq " + m.seq() + ")");
     }
-    if (!isSnapshotShape(m.patch()) || !m.patch().get(0).path("value").isObject()) {
-      throw violation("a snapshot must be exactly [{op:add,path:/" + collection + ",value:{...}}], got " + m.patch());
-    }
     if (phase == Phase.START && snapshotThisConnection) {
       throw violation("a second snapshot before Ready");
     }
-    document = apply(m);
+    checked(() -> held.snapshot(m.patch(), m.seq()));
     epoch = m.epoch();
-    seq = m.seq();
     snapshots++;
     snapshotThisConnection = true;
     phase = phase == Phase.START ? Phase.AFTER_SNAPSHOT : Phase.LIVE;
@@ -269,19 +262,7 @@ public final class Replayer {
     if (m.epoch() != null && !m.epoch().equals(epoch)) {
       throw violation("a live change in epoch " + m.epoch() + " while the stream is in " + epoch);
     }
-    if (m.seq() <= seq) {
-      throw violation("live seq " + m.seq() + " is not greater than the position held, " + seq);
-    }
-    if (m.patch() == null || !m.patch().isArray()) {
-      throw violation("a JsonPatch that is not an array: " + m.patch());
-    }
-    for (JsonNode op : m.patch()) {
-      if (!op.path("path").asText("").startsWith("/" + collection + "/")) {
-        throw violation("a live operation outside /" + collection + "/ at seq " + m.seq() + ": " + op);
-      }
-    }
-    document = apply(m);
-    seq = m.seq();
+    checked(() -> held.live(m.patch(), m.seq()));
     live++;
   }
 
@@ -309,20 +290,20 @@ public final class Replayer {
     } else if (!m.epoch().equals(epoch)) {
       throw violation("Ready epoch " + m.epoch() + " differs from the snapshot's " + epoch);
     }
-    if (m.seq() < seq) {
-      throw violation("Ready seq " + m.seq() + " is behind the position held, " + seq);
+    if (m.seq() < held.seq()) {
+      throw violation("Ready seq " + m.seq() + " is behind the position held, " + held.seq());
     }
-    seq = m.seq();
+    held.moveTo(m.seq());
     readies++;
     phase = Phase.LIVE;
   }
 
-  private JsonNode apply(Message m) {
+  /** Runs one of {@link StrictDocument}'s checks, naming this line when it fails. */
+  private void checked(Runnable check) {
     try {
-      return Patches.apply(document, m.patch());
-    } catch (PatchException e) {
-      throw new ReplayViolation(source + ":" + line,
-          "the patch at seq " + m.seq() + " does not apply (RFC 6902): " + e.getMessage(), e);
+      check.run();
+    } catch (StrictDocument.Violation e) {
+      throw new ReplayViolation(source + ":" + line, e.getMessage(), e.getCause());
     }
   }
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.patchwire.wire.StrictDocument;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,13 +17,15 @@ import java.util.regex.Pattern;
 /**
  * A stream client that forgives nothing: it applies every {@code JsonPatch} to a document that
  * starts at {@code {}}, strictly as RFC 6902 says, and fails the test on anything a conforming
- * server must never send.
+ * server must never send. The rules are {@link StrictDocument}'s, the same the replay tool holds
+ * recordings to.
  *
  * <p>Invariants it checks on each message:
  * <ul>
- *   <li>every patch applies cleanly under RFC 6902 to the letter ({@link #applyPatch}): a
- *       {@code replace} or {@code remove} of a missing member is an error, pointers are RFC 6901
- *       ({@code ~} only as {@code ~0}/{@code ~1}), only indexes under arrays;</li>
+ *   <li>every patch applies cleanly under RFC 6902 to the letter ({@code Patches.apply}, which
+ *       {@code StrictPatcherConformanceTest} holds to the same suite and corner cases as
+ *       {@link #applyPatch}): a {@code replace} or {@code remove} of a missing member is an error,
+ *       pointers are RFC 6901 ({@code ~} only as {@code ~0}/{@code ~1}), only indexes under arrays;</li>
  *   <li>a snapshot is exactly one {@code add} of the whole collection at {@code /c}; it is always
  *       applied, whatever its seq, and the stream continues from its seq;</li>
  *   <li>a live message has a seq strictly greater than the last one applied (PROTOCOL.md 3.1
@@ -32,12 +35,12 @@ import java.util.regex.Pattern;
 public final class StrictPatcher {
 
   private final String collection;
-  private JsonNode document = JsonNodeFactory.instance.objectNode();
-  private long lastSeq = -1;
+  private final StrictDocument held;
   private int applied;
 
   public StrictPatcher(String collection) {
     this.collection = collection;
+    this.held = new StrictDocument(collection);
   }
 
   /** Applies a WebSocket frame that carries {@code JsonPatch} (a snapshot or a live change). */
@@ -67,39 +70,21 @@ public final class StrictPatcher {
 
   /** True when {@code patch} is the snapshot shape {@code [{"op":"add","path":"/c","value":{..}}]}. */
   public boolean isSnapshotPatch(JsonNode patch) {
-    return patch.isArray() && patch.size() == 1
-        && "add".equals(patch.get(0).path("op").asText())
-        && ("/" + collection).equals(patch.get(0).path("path").asText());
+    return held.isSnapshotShape(patch);
   }
 
+  /** Applies a snapshot or a live change under {@link StrictDocument}'s rules; fails the test on a violation. */
   public StrictPatcher apply(JsonNode patch, long seq, boolean snapshot) {
-    if (!patch.isArray()) {
-      fail("patch is not an array at seq " + seq + ": " + patch);
-    }
-    if (snapshot) {
-      if (!isSnapshotPatch(patch) || !patch.get(0).path("value").isObject()) {
-        fail("a snapshot must be exactly [{op:add,path:/" + collection + ",value:{...}}], got " + patch);
-      }
-    } else {
-      if (seq <= lastSeq) {
-        fail("live message with seq " + seq + " after seq " + lastSeq + " (must be strictly greater): " + patch);
-      }
-      for (JsonNode op : patch) {
-        String path = op.path("path").asText("");
-        if (!path.startsWith("/" + collection + "/")) {
-          fail("live op outside /" + collection + "/ at seq " + seq + ": " + op);
-        }
-      }
-    }
-    JsonNode doc;
+    JsonNode before = held.document();
     try {
-      doc = applyPatch(document, patch);
-    } catch (PatchError e) {
-      throw new AssertionError("patch at seq " + seq + " does not apply strictly (RFC 6902): "
-          + patch + "\n  " + e.getMessage() + "\n  to " + abbreviate(document), e);
+      if (snapshot) {
+        held.snapshot(patch, seq);
+      } else {
+        held.live(patch, seq);
+      }
+    } catch (StrictDocument.Violation e) {
+      fail(e.getMessage() + "\n  patch " + patch + "\n  to " + abbreviate(before), e);
     }
-    document = doc;
-    lastSeq = seq;
     applied++;
     return this;
   }
@@ -118,7 +103,9 @@ public final class StrictPatcher {
    * Written here rather than borrowed from zjsonpatch because both of its releases bend RFC 6901
    * (0.6.2 decodes {@code ~2} as {@code =} and reads {@code k=v} under arrays as a lookup; 0.4.16
    * decodes {@code ~01} as {@code /}), and a test oracle must not share the engine's library bugs.
-   * Proven against the shared conformance suite by {@code StrictPatcherConformanceTest}.
+   * Proven against the shared conformance suite by {@code StrictPatcherConformanceTest}. Kept
+   * beside the engine's {@code Patches.apply} as an independent reference where the engine's
+   * own application is what a test checks (RequestFuzzTest's PATCH model, NestedConvergenceTest).
    */
   public static JsonNode applyPatch(JsonNode doc, JsonNode patch) {
     if (patch == null || !patch.isArray()) {
@@ -290,12 +277,12 @@ public final class StrictPatcher {
 
   /** The whole client document, e.g. {@code {"items":{...}}}. */
   public JsonNode document() {
-    return document;
+    return held.document();
   }
 
   /** The id-keyed map under {@code /c}; an empty object before the first snapshot. */
   public ObjectNode docs() {
-    JsonNode c = document.get(collection);
+    JsonNode c = held.document().get(collection);
     if (c == null) {
       return JsonNodeFactory.instance.objectNode();
     }
@@ -306,7 +293,7 @@ public final class StrictPatcher {
   }
 
   public long lastSeq() {
-    return lastSeq;
+    return held.seq();
   }
 
   public int applied() {

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.patchwire.json.PatchException;
+import dev.patchwire.json.Patches;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,5 +72,22 @@ class StrictPatcherConformanceTest {
         () -> StrictPatcher.applyPatch(Rest.obj(), Rest.parse("[{\"op\":\"replace\",\"path\":\"/missing\",\"value\":1}]")));
     assertThrows(StrictPatcher.PatchError.class,
         () -> StrictPatcher.applyPatch(Rest.obj(), Rest.parse("[{\"op\":\"remove\",\"path\":\"/missing\"}]")));
+  }
+
+  @Test
+  @DisplayName("the stream checker's applier, Patches.apply, agrees on the same RFC 6901 corner cases")
+  void streamCheckerAgreesOnEscapes() {
+    JsonNode doc = Patches.apply(Rest.obj(), Rest.parse(
+        "[{\"op\":\"add\",\"path\":\"/~01\",\"value\":1},{\"op\":\"add\",\"path\":\"/~00\",\"value\":2},"
+            + "{\"op\":\"add\",\"path\":\"/a=b\",\"value\":3},{\"op\":\"add\",\"path\":\"/~1\",\"value\":4}]"));
+    assertTrue(StrictPatcher.equalJson(Rest.obj("~1", 1, "~0", 2, "a=b", 3, "/", 4), doc), "got " + doc);
+    assertThrows(PatchException.class,
+        () -> Patches.apply(Rest.obj(), Rest.parse("[{\"op\":\"add\",\"path\":\"/a~2b\",\"value\":1}]")));
+    assertThrows(PatchException.class, () -> Patches.apply(Rest.parse("{\"x\":[{\"k\":\"v\"}]}"),
+        Rest.parse("[{\"op\":\"replace\",\"path\":\"/x/k=v\",\"value\":1}]")));
+    assertThrows(PatchException.class,
+        () -> Patches.apply(Rest.obj(), Rest.parse("[{\"op\":\"replace\",\"path\":\"/missing\",\"value\":1}]")));
+    assertThrows(PatchException.class,
+        () -> Patches.apply(Rest.obj(), Rest.parse("[{\"op\":\"remove\",\"path\":\"/missing\"}]")));
   }
 }
