@@ -59,7 +59,9 @@ public interface Patchwire {
    * A stream of one collection, as a WebSocket client gets it: the snapshot (or, with
    * {@code since}, the missed changes), Ready, then every live patch, each message the JSON
    * object of docs/protocol.md. {@code where} is {@code field:value} or null; {@code since}
-   * is {@code EPOCH:SEQ} or null. The handler runs on an event loop: do not block it.
+   * is {@code EPOCH:SEQ} or null. The handler runs on an event loop: do not block it. The
+   * future completes once the stream is open, before its snapshot is read: a write made then
+   * may already be in the snapshot; wait for Ready to know where the stream stands.
    */
   Future<Stream> subscribe(String collection, String where, String since, Handler<JsonObject> handler);
 

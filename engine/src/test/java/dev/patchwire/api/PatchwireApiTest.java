@@ -8,6 +8,7 @@ import dev.patchwire.Patchwire;
 import dev.patchwire.PatchwireException;
 import dev.patchwire.PatchwireOptions;
 import dev.patchwire.testing.Rest;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -53,8 +54,17 @@ class PatchwireApiTest {
     Patchwire pw = Patchwire.create(vertx, new PatchwireOptions()
         .setDataDir(tmp.resolve("data").toString()).addCollection("notes"));
     List<JsonObject> messages = new CopyOnWriteArrayList<>();
+    // subscribe completes once the stream is open; its snapshot is read after that, so the
+    // writes wait for Ready (else the snapshot may already hold the patch, as it may on the wire)
+    Promise<Void> ready = Promise.promise();
     pw.put("notes", "n1", new JsonObject().put("text", "before").put("kind", "a"))
-        .compose(p -> pw.subscribe("notes", "kind:a", null, messages::add))
+        .compose(p -> pw.subscribe("notes", "kind:a", null, m -> {
+          messages.add(m);
+          if (m.containsKey("Ready")) {
+            ready.tryComplete();
+          }
+        }))
+        .compose(stream -> ready.future().map(stream))
         .compose(stream -> pw.patch("notes", "n1", new JsonArray().add(new JsonObject()
                 .put("op", "replace").put("path", "/text").put("value", "after")))
             .compose(patched -> pw.put("notes", "n2", new JsonObject().put("kind", "b"))
