@@ -1,6 +1,7 @@
 package dev.patchwire.auth;
 
 import dev.patchwire.stream.Filter;
+import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,6 +14,9 @@ public final class Access {
   /** Auth off: everything, for everyone, with no expiry. */
   public static final Access OPEN = new Access(true, null, Long.MAX_VALUE, List.of(), List.of(), true,
       null, null);
+
+  /** Where the HTTP layer's authentication puts a request's access on its routing context. */
+  public static final String CONTEXT_KEY = "patchwire.access";
 
   private final boolean open;
   private final String subject;
@@ -33,6 +37,15 @@ public final class Access {
     this.admin = admin;
     this.scope = scope;
     this.rateKey = rateKey;
+  }
+
+  /** The access authentication put on {@code ctx}; fails closed if the route forgot to authenticate. */
+  public static Access of(RoutingContext ctx) {
+    Access access = ctx.get(CONTEXT_KEY);
+    if (access == null) {
+      throw new IllegalStateException("route " + ctx.currentRoute() + " serves requests before authenticating them");
+    }
+    return access;
   }
 
   /** True when auth is off. */

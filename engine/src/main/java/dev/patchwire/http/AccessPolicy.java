@@ -1,5 +1,6 @@
 package dev.patchwire.http;
 
+import dev.patchwire.auth.Origins;
 import dev.patchwire.wire.CloseCode;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;

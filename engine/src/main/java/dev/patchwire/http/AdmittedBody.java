@@ -1,5 +1,6 @@
 package dev.patchwire.http;
 
+import dev.patchwire.wire.HttpErrors;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;

@@ -3,6 +3,7 @@ package dev.patchwire.http;
 import dev.patchwire.auth.Access;
 import dev.patchwire.auth.Auth;
 import dev.patchwire.auth.AuthFailure;
+import dev.patchwire.wire.HttpErrors;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -11,8 +12,6 @@ import io.vertx.ext.web.RoutingContext;
  * an admin token. Runs after the host and origin checks, never instead of them.
  */
 public final class AuthHandler {
-
-  private static final String KEY = "patchwire.access";
 
   private final Auth auth;
 
@@ -23,7 +22,7 @@ public final class AuthHandler {
   /** Authenticates, then continues; a refused token ends the request with 401. */
   void authenticate(RoutingContext ctx) {
     if (!auth.enabled()) {
-      ctx.put(KEY, Access.OPEN);
+      ctx.put(Access.CONTEXT_KEY, Access.OPEN);
       ctx.next();
       return;
     }
@@ -36,7 +35,7 @@ public final class AuthHandler {
     }
     auth.authenticate(token).onComplete(ar -> {
       if (ar.succeeded()) {
-        ctx.put(KEY, ar.result());
+        ctx.put(Access.CONTEXT_KEY, ar.result());
         ctx.next();
       } else {
         refuse(ctx, ar.cause());
@@ -53,13 +52,9 @@ public final class AuthHandler {
     }
   }
 
-  /** The access {@link #authenticate} found; fails closed if the route forgot to authenticate. */
+  /** The access {@link #authenticate} found (see {@link Access#of}). */
   public static Access access(RoutingContext ctx) {
-    Access access = ctx.get(KEY);
-    if (access == null) {
-      throw new IllegalStateException("route " + ctx.currentRoute() + " serves requests before authenticating them");
-    }
-    return access;
+    return Access.of(ctx);
   }
 
   private static void refuse(RoutingContext ctx, Throwable cause) {

@@ -1,5 +1,7 @@
 package dev.patchwire.http;
 
+import dev.patchwire.auth.Origins;
+import dev.patchwire.wire.HttpErrors;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpMethod;

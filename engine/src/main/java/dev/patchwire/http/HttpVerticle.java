@@ -1,11 +1,13 @@
 package dev.patchwire.http;
 
 import dev.patchwire.auth.Auth;
+import dev.patchwire.auth.Origins;
 import dev.patchwire.store.DocumentStore;
 import dev.patchwire.stream.Fanout;
 import dev.patchwire.stream.Streams;
 import dev.patchwire.transport.SseTransport;
 import dev.patchwire.transport.WebSocketTransport;
+import dev.patchwire.wire.HttpErrors;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;

@@ -17,6 +17,7 @@ import dev.patchwire.store.WriteResult;
 import dev.patchwire.stream.Filter;
 import dev.patchwire.stream.DocsPages;
 import dev.patchwire.stream.PiecewiseMessage;
+import dev.patchwire.wire.HttpErrors;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

@@ -2,7 +2,7 @@ package dev.patchwire.server;
 
 import dev.patchwire.http.AccessPolicy;
 import dev.patchwire.auth.Auth;
-import dev.patchwire.http.Origins;
+import dev.patchwire.auth.Origins;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

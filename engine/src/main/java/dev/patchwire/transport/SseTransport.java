@@ -1,11 +1,11 @@
 package dev.patchwire.transport;
 
-import dev.patchwire.http.AuthHandler;
-import dev.patchwire.http.HttpErrors;
+import dev.patchwire.auth.Access;
 import dev.patchwire.stream.Fanout;
 import dev.patchwire.stream.FrameEncoder;
 import dev.patchwire.stream.StreamSink;
 import dev.patchwire.stream.Streams;
+import dev.patchwire.wire.HttpErrors;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -39,7 +39,7 @@ public final class SseTransport {
 
   public void handle(RoutingContext ctx) {
     StreamOpening opening = StreamOpening.read(ctx.pathParam("c"), ctx.queryParams(), streams,
-        ctx.request().getHeader("Last-Event-ID"), AuthHandler.access(ctx));
+        ctx.request().getHeader("Last-Event-ID"), Access.of(ctx));
     if (opening.refusal != null) {
       StreamOpening.Refusal r = opening.refusal;
       HttpErrors.send(ctx, r.httpStatus(), r.code(), r.message(), null);

@@ -2,7 +2,7 @@ package dev.patchwire.transport;
 
 import dev.patchwire.auth.Access;
 import dev.patchwire.auth.AuthFailure;
-import dev.patchwire.http.Origins;
+import dev.patchwire.auth.Origins;
 import dev.patchwire.wire.Position;
 import dev.patchwire.stream.Filter;
 import dev.patchwire.stream.StreamRequest;

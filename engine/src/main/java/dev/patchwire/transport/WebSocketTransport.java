@@ -2,12 +2,12 @@ package dev.patchwire.transport;
 
 import dev.patchwire.auth.Auth;
 import dev.patchwire.auth.AuthFailure;
-import dev.patchwire.http.HttpErrors;
-import dev.patchwire.http.Origins;
+import dev.patchwire.auth.Origins;
 import dev.patchwire.stream.Fanout;
 import dev.patchwire.stream.FrameEncoder;
 import dev.patchwire.stream.StreamSink;
 import dev.patchwire.stream.Streams;
+import dev.patchwire.wire.HttpErrors;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.vertx.core.Vertx;

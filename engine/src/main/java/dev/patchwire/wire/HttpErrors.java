@@ -1,4 +1,4 @@
-package dev.patchwire.http;
+package dev.patchwire.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,4 @@
-package dev.patchwire.http;
+package dev.patchwire.auth;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package dev.patchwire.http;
+package dev.patchwire.auth;
 
 import io.vertx.core.http.HttpServerRequest;
 import java.util.LinkedHashSet;
@@ -68,7 +68,7 @@ public final class Origins {
   }
 
   /** Whether {@code --cors-origin} names this {@code Origin} header's value (or is {@code *}). */
-  boolean lists(String origin) {
+  public boolean lists(String origin) {
     if (any) {
       return true;
     }
@@ -77,7 +77,7 @@ public final class Origins {
   }
 
   /** Whether {@code --cors-origin} is {@code *}. */
-  boolean any() {
+  public boolean any() {
     return any;
   }
 
