@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Engine-wide side of the streams: what every subscription needs (store, history, epoch,
- * budget), the open-stream limit, and the counters an operator reads.
+ * buffer size), the open-stream limit, and the counters an operator reads.
  */
 public final class Streams {
 
@@ -25,7 +25,8 @@ public final class Streams {
 
   private final DocumentStore store;
   private final MsgStore msgStore;
-  private final long budget;
+  /** How many bytes of live frames one subscriber may have buffered ({@code --subscriber-buffer-bytes}). */
+  private final long subscriberBufferBytes;
   private final int maxSubscribers;
   private final List<Fanout> fanouts = new CopyOnWriteArrayList<>();
   private final Map<Long, Subscription> open = new ConcurrentHashMap<>();
@@ -37,10 +38,10 @@ public final class Streams {
   private final LongAdder deliveries = new LongAdder();
   private volatile String nodeId = "";
 
-  public Streams(DocumentStore store, MsgStore msgStore, long budget, int maxSubscribers) {
+  public Streams(DocumentStore store, MsgStore msgStore, long subscriberBufferBytes, int maxSubscribers) {
     this.store = store;
     this.msgStore = msgStore;
-    this.budget = budget;
+    this.subscriberBufferBytes = subscriberBufferBytes;
     this.maxSubscribers = maxSubscribers;
   }
 
@@ -52,7 +53,7 @@ public final class Streams {
   DocumentStore store() { return store; }
   History history() { return msgStore.history(); }
   String epoch() { return store.epoch(); }
-  long budget() { return budget; }
+  long subscriberBufferBytes() { return subscriberBufferBytes; }
   System.Logger log() { return LOG; }
   long nextId() { return ids.incrementAndGet(); }
 
@@ -115,13 +116,15 @@ public final class Streams {
       if ("ws".equals(s.transport())) {
         ws++;
       }
+      // The field names of /api/stats are public (docs/protocol.md): "retainedBytes" is what the
+      // code calls bufferedBytes, kept as it was.
       subs.add(new JsonObject()
           .put("id", s.id())
           .put("transport", s.transport())
           .put("collection", s.request().collection())
           .put("where", s.filter().where())
-          .put("retainedBytes", s.heldBytes())
-          .put("peakRetainedBytes", s.peakHeldBytes())
+          .put("retainedBytes", s.bufferedBytes())
+          .put("peakRetainedBytes", s.peakBufferedBytes())
           .put("dropped", s.droppedTotal())
           .put("resyncs", s.resyncs()));
     }
@@ -143,7 +146,7 @@ public final class Streams {
             .put("entries", h.size())
             .put("oldestSeq", h.oldestSeq())
             .put("evicted", h.evicted()))
-        .put("subscriberBufferBytes", budget)
+        .put("subscriberBufferBytes", subscriberBufferBytes)
         .put("snapshotReads", new JsonObject()
             .put("open", store.readsOpen())
             .put("waiting", store.readsWaiting()))

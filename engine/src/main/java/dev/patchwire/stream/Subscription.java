@@ -22,10 +22,10 @@ import org.slf4j.LoggerFactory;
  * Live changes that arrive meanwhile wait in {@code pending}; once the start is sent with seq S,
  * only those with seq greater than S go out. So no change is lost or sent twice.
  *
- * <p>The budget counts live frames held because the socket would not take them (the outbox) and
- * those waiting behind a snapshot (pending). Past the budget the backlog is dropped and the
- * subscriber resynced once its socket drains. Snapshot frames never count: one is in flight at
- * a time, so a collection larger than the budget still gets through.
+ * <p>The buffer ({@code --subscriber-buffer-bytes}) counts live frames held because the socket
+ * would not take them (the outbox) and those waiting behind a snapshot (pending). Past it the
+ * backlog is dropped and the subscriber resynced once its socket drains. Snapshot frames never
+ * count: one is in flight at a time, so a collection larger than the buffer still gets through.
  */
 public final class Subscription {
 
@@ -50,7 +50,7 @@ public final class Subscription {
   private long lastSeq = -1;
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private final ArrayDeque<Buffer> outbox = new ArrayDeque<>();
-  private long heldBytes;
+  private long bufferedBytes;
   private boolean overflowed;
   private long droppedSinceResync;
   private long delivered;
@@ -64,7 +64,7 @@ public final class Subscription {
   private Runnable afterDrain;
 
   // Read by the stats endpoint from other threads; approximate is fine there.
-  private volatile long peakHeldBytes;
+  private volatile long peakBufferedBytes;
   private volatile long droppedTotal;
   private volatile long resyncs;
 
@@ -87,8 +87,8 @@ public final class Subscription {
   /** What the fan-out matches: {@link #filter()} AND the token's read grants. */
   Filter visible() { return visible; }
   FrameEncoder encoder() { return sink.encoder(); }
-  public long heldBytes() { return heldBytes; }
-  public long peakHeldBytes() { return peakHeldBytes; }
+  public long bufferedBytes() { return bufferedBytes; }
+  public long peakBufferedBytes() { return peakBufferedBytes; }
   public long droppedTotal() { return droppedTotal; }
   public long resyncs() { return resyncs; }
 
@@ -241,11 +241,11 @@ public final class Subscription {
           drop(1);
           return;
         }
-        if (heldBytes + frame.length() > streams.budget()) {
+        if (bufferedBytes + frame.length() > streams.subscriberBufferBytes()) {
           // Too much arrived while the snapshot was read: drop it, resync right after.
           drop(pending.size() + 1);
           pending.clear();
-          heldBytes = 0;
+          bufferedBytes = 0;
           overflowed = true;
           return;
         }
@@ -366,7 +366,7 @@ public final class Subscription {
   private void goLive() {
     if (overflowed) {
       pending.clear();
-      heldBytes = 0;
+      bufferedBytes = 0;
       overflowed = false;
       state = State.LIVE;
       lag();
@@ -374,7 +374,7 @@ public final class Subscription {
     }
     state = State.LIVE;
     Pending p;
-    heldBytes = 0;
+    bufferedBytes = 0;
     while ((p = pending.poll()) != null) {
       if (p.seq() > lastSeq) {
         lastSeq = p.seq();
@@ -389,7 +389,7 @@ public final class Subscription {
       deliver(frame);
       return;
     }
-    if (heldBytes + frame.length() > streams.budget()) {
+    if (bufferedBytes + frame.length() > streams.subscriberBufferBytes()) {
       drop(1);
       lag();
       return;
@@ -413,9 +413,9 @@ public final class Subscription {
   }
 
   private void hold(long bytes) {
-    heldBytes += bytes;
-    if (heldBytes > peakHeldBytes) {
-      peakHeldBytes = heldBytes;
+    bufferedBytes += bytes;
+    if (bufferedBytes > peakBufferedBytes) {
+      peakBufferedBytes = bufferedBytes;
     }
   }
 
@@ -427,7 +427,7 @@ public final class Subscription {
     } else if (state == State.LIVE) {
       Buffer next;
       while (!sink.writeQueueFull() && (next = outbox.poll()) != null) {
-        heldBytes -= next.length();
+        bufferedBytes -= next.length();
         deliver(next);
       }
       sink.flush();
@@ -440,7 +440,7 @@ public final class Subscription {
   private void lag() {
     drop(outbox.size());
     outbox.clear();
-    heldBytes = 0;
+    bufferedBytes = 0;
     if (request.closeOnLag()) {
       streams.countLagClose();
       LOG.info("stream {} ({}) fell behind by {} messages: closed with 4008 (lag=close)", id, this,
@@ -537,7 +537,7 @@ public final class Subscription {
     }
     pending.clear();
     outbox.clear();
-    heldBytes = 0;
+    bufferedBytes = 0;
     afterDrain = null;
     message = null;
     endRead();

@@ -56,7 +56,7 @@ public final class Replayer {
   }
 
   /** Replays {@code recordings} in order as one client's connections. */
-  public static Replay replay(List<Recording> recordings) {
+  public static ReplayResult replay(List<Recording> recordings) {
     Replayer r = new Replayer();
     for (Recording rec : recordings) {
       r.connection(rec);
@@ -64,14 +64,14 @@ public final class Replayer {
     return r.result();
   }
 
-  public static Replay replay(Recording recording) {
+  public static ReplayResult replay(Recording recording) {
     return replay(List.of(recording));
   }
 
-  private Replay result() {
-    return new Replay(held == null ? Json.object() : held.document(), collection, where, epoch,
+  private ReplayResult result() {
+    return new ReplayResult(held == null ? Json.object() : held.document(), collection, where, epoch,
         held == null ? -1 : held.seq(),
-        new Replay.Counts(connections, messages, snapshots, live, readies, resumes, resyncs, errors),
+        new ReplayResult.Counts(connections, messages, snapshots, live, readies, resumes, resyncs, errors),
         List.copyOf(notes));
   }
 

@@ -54,7 +54,7 @@ public final class ServerCheck {
   }
 
   /** Fetches the server's filtered collection and judges it against {@code replay}. */
-  public static Result check(String baseUrl, Replay replay) throws IOException, InterruptedException {
+  public static Result check(String baseUrl, ReplayResult replay) throws IOException, InterruptedException {
     String base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     String url = base + "/api/collections/" + encode(replay.collection()) + "/docs"
         + (replay.where() == null ? "" : "?where=" + encode(replay.where()));
@@ -74,7 +74,7 @@ public final class ServerCheck {
   }
 
   /** The verdict for a server at {@code serverEpoch:serverSeq} holding {@code serverDocs}. */
-  public static Result judge(Replay replay, String serverEpoch, long serverSeq, JsonNode serverDocs) {
+  public static Result judge(ReplayResult replay, String serverEpoch, long serverSeq, JsonNode serverDocs) {
     JsonNode mine = replay.docs() == null ? Json.object() : replay.docs();
     List<String> differences = differences(mine, serverDocs == null ? Json.object() : serverDocs);
     String at = "server at " + serverEpoch + ":" + serverSeq + ", recording at " + replay.position();

@@ -139,7 +139,7 @@ public final class StreamTool {
         return USAGE;
       }
     }
-    Replay replay;
+    ReplayResult replay;
     try {
       replay = Replayer.replay(recordings);
     } catch (ReplayViolation v) {
@@ -171,7 +171,7 @@ public final class StreamTool {
     };
   }
 
-  private static byte[] pretty(Replay replay) {
+  private static byte[] pretty(ReplayResult replay) {
     try {
       return Json.MAPPER.writer().with(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(replay.document());
     } catch (IOException e) {

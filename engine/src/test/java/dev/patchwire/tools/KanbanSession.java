@@ -232,7 +232,7 @@ public final class KanbanSession {
       for (String f : set.getValue()) {
         recordings.add(Recording.read(dir.resolve(f)));
       }
-      Replay replay = Replayer.replay(recordings);
+      ReplayResult replay = Replayer.replay(recordings);
       ObjectNode e = sets.putObject(set.getKey());
       e.set("files", Rest.MAPPER.valueToTree(set.getValue()));
       e.put("seq", replay.seq());

@@ -58,7 +58,7 @@ class RecordingsReplayTest {
   void replayToTheExpectedState(String set) throws IOException {
     JsonNode all = expected();
     JsonNode want = all.path("sets").path(set);
-    Replay replay = Replayer.replay(read(DIR, set));
+    ReplayResult replay = Replayer.replay(read(DIR, set));
     assertEquals(all.path("epoch").asText(), replay.epoch(), set + " epoch");
     assertEquals(want.path("seq").asLong(), replay.seq(), set + " last seq");
     assertEquals(want.path("counts"), Rest.MAPPER.valueToTree(replay.counts()), set + " message counts");

@@ -8,7 +8,7 @@ import java.util.List;
  * ({@code epoch:seq}, seq -1 when no start was received), counts, and notes that are not
  * violations (an error frame, a recording that stopped while waiting for a resync snapshot).
  */
-public record Replay(JsonNode document, String collection, String where, String epoch, long seq,
+public record ReplayResult(JsonNode document, String collection, String where, String epoch, long seq,
     Counts counts, List<String> notes) {
 
   /** How many of each message the recordings held. */
