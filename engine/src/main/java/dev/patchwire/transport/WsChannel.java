@@ -2,7 +2,6 @@ package dev.patchwire.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
@@ -12,6 +11,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.impl.WebSocketImplBase;
 import io.vertx.core.internal.buffer.BufferInternal;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The one place the WebSocket fast path reaches below Vert.x's public API: the socket's Netty
@@ -100,13 +100,19 @@ final class WsChannel {
   }
 
   /**
-   * Sends a close frame straight to the channel, flushed, then closes the connection: Vert.x
-   * closes right after an inbound protocol error, and a close queued behind its deferred flush
-   * would be lost.
+   * Sends a close frame straight to the channel, flushed (Vert.x closes right after an inbound
+   * protocol error, and a close queued behind its deferred flush would be lost), then gives the
+   * client a moment to answer it before closing the connection: closing at once while the client
+   * is still sending makes the kernel reset the connection, and the client then sees 1006
+   * instead of the close frame (seen under load). The client's answering close ends it sooner.
    */
   void closeNow(int code, String reason) {
-    ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+    ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(sent ->
+        ctx.executor().schedule(() -> ctx.close(), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS));
   }
+
+  /** How long {@link #closeNow} waits for the client's answering close frame. */
+  static final long CLOSE_GRACE_MILLIS = 1_000;
 
   /** A Buffer's bytes as a Netty buffer sharing its memory (see the class comment). */
   static ByteBuf bytes(Buffer buffer) {
