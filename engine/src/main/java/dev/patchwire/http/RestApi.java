@@ -408,7 +408,8 @@ public final class RestApi {
       ctx.response().putHeader("Retry-After", AdmittedBody.RETRY_AFTER_SECONDS);
       HttpErrors.send(ctx, 503, "overloaded", cause.getMessage(), null);
     } else if (cause instanceof StoreUnavailable) {
-      HttpErrors.send(ctx, 503, "unavailable", "the engine cannot take writes now; retry shortly", null);
+      ctx.response().putHeader("Retry-After", AdmittedBody.RETRY_AFTER_SECONDS);
+      HttpErrors.send(ctx, 503, "unavailable", "the database cannot be used now; retry shortly", null);
     } else {
       System.getLogger(RestApi.class.getName()).log(System.Logger.Level.ERROR, "request failed", cause);
       HttpErrors.send(ctx, 500, "internal", "the server could not complete the request", null);

@@ -51,6 +51,14 @@ public final class Streams {
   public String nodeId() { return nodeId; }
 
   DocumentStore store() { return store; }
+
+  /**
+   * Succeeds when a stream opened now can read its start: at once on a store of this node alone,
+   * once the database answers a trivial query on a shared one (fails while it does not).
+   */
+  public Future<Boolean> storeAnswers() {
+    return store.shared() ? store.ping() : Future.succeededFuture(true);
+  }
   History history() { return msgStore.history(); }
   String epoch() { return store.epoch(); }
   long subscriberBufferBytes() { return subscriberBufferBytes; }

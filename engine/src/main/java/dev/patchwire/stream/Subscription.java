@@ -5,6 +5,7 @@ import dev.patchwire.msg.History;
 import dev.patchwire.wire.Position;
 import dev.patchwire.store.ChangeLog;
 import dev.patchwire.store.ConsistentRead;
+import dev.patchwire.store.StoreUnavailable;
 import dev.patchwire.wire.CloseCode;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
@@ -349,7 +350,8 @@ public final class Subscription {
     }
     streams.log().log(System.Logger.Level.WARNING, why + " (" + request.collection() + ")", cause);
     if (message == null || !message.started()) {
-      sink.write(sink.encoder().error("internal", why));
+      // the database does not answer (a shared store): the client retries, as after a 503
+      sink.write(sink.encoder().error(cause instanceof StoreUnavailable ? "unavailable" : "internal", why));
     }
     close(CloseCode.INTERNAL_ERROR.code(), "snapshot failed");
   }

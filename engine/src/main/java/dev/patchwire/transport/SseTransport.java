@@ -45,6 +45,19 @@ public final class SseTransport {
       HttpErrors.send(ctx, r.httpStatus(), r.code(), r.message(), null);
       return;
     }
+    // several nodes: while the database does not answer, a 503 the client retries, rather than
+    // a 200 whose stream ends in an error event (one trivial query per stream on a shared store)
+    streams.storeAnswers().onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.response().putHeader("Retry-After", "1");
+        HttpErrors.send(ctx, 503, "unavailable", "the database does not answer; retry shortly", null);
+      } else if (!ctx.response().closed()) {
+        start(ctx, opening);
+      }
+    });
+  }
+
+  private void start(RoutingContext ctx, StreamOpening opening) {
     HttpServerResponse response = ctx.response()
         .setChunked(true)
         .putHeader("Content-Type", "text/event-stream; charset=utf-8")

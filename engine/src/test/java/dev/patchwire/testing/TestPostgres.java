@@ -101,6 +101,12 @@ public final class TestPostgres {
         dir.resolve("pg.log").toString(), "-m", "fast", "-w", "-t", "60", "restart"), 90);
   }
 
+  /** {@code pg_ctl stop -m fast}, keeping the data: {@link #startServer()} brings it back. */
+  public void stopServer() {
+    pg(List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "fast",
+        "-w", "-t", "60", "stop"), 90);
+  }
+
   /**
    * {@code pg_ctl stop -m immediate} of this cluster only (a throwaway: no shutdown checkpoint,
    * which after a few hundred test databases takes longer than the JVM's exit may), then its
