@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -19,7 +21,10 @@ import java.util.stream.Stream;
 /**
  * The engine's {@code Main} in a child JVM, on a data folder the test chooses, so that a test can
  * kill it without warning ({@link #kill()}: SIGKILL) and start another on the same data.
- * The child's stdout and stderr are kept (the last lines) for failure messages.
+ * The child's stdout and stderr are kept (the last lines) for failure messages. With
+ * {@code -Dpatchwire.test.store=postgresql} the child runs on a fresh database of the test
+ * PostgreSQL ({@link TestPostgres}) per data folder, unless the test passes its own
+ * {@code --database-url}.
  */
 public final class ProcessServer implements AutoCloseable {
 
@@ -53,6 +58,9 @@ public final class ProcessServer implements AutoCloseable {
         "-cp", System.getProperty("java.class.path"),
         "dev.patchwire.server.Main", "--port", "0", "--data", dataDir.toString()));
     cmd.addAll(List.of(extraArgs));
+    if (TestServer.onPostgres() && !cmd.contains("--database-url")) {
+      cmd.addAll(List.of("--database-url", databaseOf(dataDir)));
+    }
     Process p;
     try {
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
@@ -90,6 +98,15 @@ public final class ProcessServer implements AutoCloseable {
       p.destroyForcibly();
       throw new AssertionError("server process did not report 'listening on': " + e + "\n" + String.join("\n", output), e);
     }
+  }
+
+  /** The test PostgreSQL database of each data folder: a server started again on it finds its data. */
+  private static final Map<Path, String> DATABASES = new ConcurrentHashMap<>();
+
+  /** A fresh database of the test PostgreSQL for {@code dataDir}, the same one each time. */
+  private static String databaseOf(Path dataDir) {
+    return DATABASES.computeIfAbsent(dataDir.toAbsolutePath().normalize(),
+        d -> TestPostgres.shared().newDatabaseUrl());
   }
 
   public int port() { return port; }
