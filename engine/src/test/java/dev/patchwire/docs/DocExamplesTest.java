@@ -46,8 +46,9 @@ import org.junit.jupiter.api.TestInstance;
  *       restore runs on the test engine's folder while it is stopped, at the paths shown there.
  * </ul>
  *
- * Blocks that build (mvn), install into the system (sudo) or run a server in the foreground are
- * not run, each for the reason its skipped test gives.
+ * Blocks that build (mvn), install into the system (sudo), start a database cluster of their own
+ * (initdb) or run a server in the foreground are not run, each for the reason its skipped test
+ * gives.
  */
 @DisplayName("Shell examples in the docs")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -118,6 +119,11 @@ class DocExamplesTest {
     }
     if (b.text().contains("sudo ")) {
       return "installs into the system (systemd unit, /opt)";
+    }
+    if (b.text().contains("initdb ")) {
+      return "starts a PostgreSQL cluster (port 55432) and HAProxy that outlive the block, as a user"
+          + " leaves them running; cluster/MultiNodeTest runs the same set-up (initdb, nodes on one"
+          + " database, deploy/haproxy.cfg) on free ports and stops it";
     }
     if (FOREGROUND_SERVER.matcher(b.text()).find()) {
       return "runs a server in the foreground until Ctrl-C (MainProcessTest starts one configured by PATCHWIRE_* variables)";
