@@ -149,12 +149,16 @@ final class PgDialect implements StoreDialect {
 
   /**
    * REPEATABLE READ, READ ONLY: PostgreSQL takes the transaction's snapshot at its first
-   * statement (the head read) and every later page reads it.
+   * statement (the head read) and every later page reads it. Without the session's 10 s idle
+   * timeout: a read waits between pages while its slow client drains (the server killed a 50 MB
+   * GET's read mid-body), it holds no lock, and --snapshot-timeout ends it.
    */
   @Override
   public Future<Transaction> beginSnapshot(SqlConnection conn) {
     return conn.begin().compose(tx -> conn.query(
-        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute().map(tx));
+        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute()
+        .compose(r -> conn.query("SET LOCAL idle_in_transaction_session_timeout = 0").execute())
+        .map(tx));
   }
 
   @Override
