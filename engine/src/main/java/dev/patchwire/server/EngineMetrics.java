@@ -6,30 +6,27 @@ import dev.patchwire.store.DocumentStore;
 import dev.patchwire.stream.Streams;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import java.util.EnumSet;
-import java.util.Set;
 
 /**
  * The engine's Prometheus meters, served at {@code GET /metrics}: open subscribers by transport,
  * messages pushed, deliveries, drops, resyncs, history size, write latency; plus Vert.x's own
- * (HTTP, event bus, pool) when the Vertx was built by {@link #vertx}.
+ * (event bus, pool) when the Vertx was built by {@link #vertx}.
  *
  * <p>No label takes a value a client chooses: every new label value is a new series held for
- * good, so 85,000 requests with made-up method names once filled the heap. Vert.x's own
- * {@code method} label is replaced by {@link #methodBucket} (the methods the API serves, else
- * {@code OTHER}); paths are not labelled at all, and the engine's own meters carry only
- * server-chosen tags (the transport).
+ * good, so 85,000 requests with made-up method names once filled the heap through Vert.x's HTTP
+ * server meters (now off, see {@link #vertx}); the engine's own meters carry only server-chosen
+ * tags (the transport).
  */
 public final class EngineMetrics {
 
@@ -50,9 +47,12 @@ public final class EngineMetrics {
             .setEnabled(true)
             // the embedded database has no network client to measure; writes have their own timer
             .addDisabledMetricsCategory("sql")
+            // Vert.x's HTTP server meters are off: stream frames bypass them anyway (they are
+            // written below Vert.x), and under load a request whose metric Vert.x left null threw
+            // inside the meters and its answer never went out; the engine's own patchwire_*
+            // meters stay
+            .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
             .setLabels(EnumSet.of(Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME, Label.EB_SIDE))
-            .setServerRequestTagsProvider(request ->
-                Tags.of(Label.HTTP_METHOD.toString(), methodBucket(request.method())))
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
@@ -69,15 +69,6 @@ public final class EngineMetrics {
     }
     Throwable why = vertx.unavailableNativeTransportCause();
     return why == null ? "nio" : "nio (native transport unavailable: " + why + ")";
-  }
-
-  /** Methods kept as label values; the API serves no others. */
-  private static final Set<HttpMethod> KNOWN_METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD,
-      HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.OPTIONS);
-
-  /** A request method as a label value: its name when the API knows it, else {@code OTHER}. */
-  static String methodBucket(HttpMethod method) {
-    return KNOWN_METHODS.contains(method) ? method.name() : "OTHER";
   }
 
   /** Registers the engine's meters; returns the write-latency timer for the HTTP layer. */
