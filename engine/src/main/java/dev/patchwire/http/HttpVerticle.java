@@ -106,11 +106,7 @@ public final class HttpVerticle extends VerticleBase {
         .setPerMessageWebSocketCompressionSupported(settings.wsCompression())
         .setPerFrameWebSocketCompressionSupported(settings.wsCompression())
         .setMaxWebSocketFrameSize(settings.maxInboundFrameBytes())
-        .setMaxWebSocketMessageSize(settings.maxInboundFrameBytes())
-        // Every request and response is handled on this verticle's event loop, so Vert.x writes
-        // straight to the channel instead of through a multi-producer queue per connection: 4.6
-        // KiB less heap per open connection (one eager 1,024-slot chunk), idle subscribers too.
-        .setStrictThreadMode(true);
+        .setMaxWebSocketMessageSize(settings.maxInboundFrameBytes());
     server = vertx.createHttpServer(options);
     server.invalidRequestHandler(HttpVerticle::invalidRequest);
     return fanout.listen()
