@@ -7,6 +7,7 @@ import static dev.patchwire.hostile.Probe.raw;
 import static dev.patchwire.hostile.Probe.wsRefused;
 import static dev.patchwire.hostile.Probe.wsSending;
 import static dev.patchwire.hostile.Row.of;
+import static dev.patchwire.hostile.Row.ofEither;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -401,7 +402,9 @@ class BadInputCorpusTest {
         of(area, "a binary message over the limit", 1009, null, wsSending(items, List.of(message(new byte[5000])))),
         of(area, "a message of many small frames over the limit", 1009, null,
             wsSending(items, List.of(fragments(6000, 1000, false)))),
-        of(area, "a single 200 KiB frame", 1009, null, wsSending(items, List.of(message("y".repeat(200 * 1024))))),
+        // Netty refuses the frame from its header, before buffering it, and the connection closes
+        // while the client is still sending: the kernel may then reset it (1006 at the client)
+        ofEither(area, "a single 200 KiB frame", 1009, 1006, null, wsSending(items, List.of(message("y".repeat(200 * 1024))))),
         of(area, "small messages, which are ignored (the stream stays open)", 0, null,
             wsSending(items, List.of(message("hello"), message(new byte[100]), message("{\"JsonPatch\":[]}")))));
   }

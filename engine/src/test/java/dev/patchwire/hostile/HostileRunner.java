@@ -85,7 +85,9 @@ public final class HostileRunner implements AutoCloseable {
     String before = state();
     Probe.Outcome outcome = row.probe().send(target);
     String what = row + " answered " + outcome.status() + " " + outcome.body();
-    assertEquals(row.status(), outcome.status(), what);
+    if (outcome.status() != row.orStatus()) {
+      assertEquals(row.status(), outcome.status(), what);
+    }
     if (row.code() != null) {
       JsonObject body;
       try {
