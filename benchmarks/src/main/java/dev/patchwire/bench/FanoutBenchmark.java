@@ -11,7 +11,7 @@ import dev.patchwire.msg.MsgStore;
 import dev.patchwire.stream.Delivery;
 import dev.patchwire.stream.Filter;
 import dev.patchwire.stream.StreamSink;
-import dev.patchwire.transport.WsFrames;
+import dev.patchwire.wire.WsFrames;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.io.UncheckedIOException;

@@ -8,7 +8,7 @@ import dev.patchwire.store.Snapshot;
 import dev.patchwire.store.Write;
 import dev.patchwire.stream.Filter;
 import dev.patchwire.stream.SnapshotJson;
-import dev.patchwire.transport.WsFrames;
+import dev.patchwire.wire.WsFrames;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package dev.patchwire.impl;
 
 import dev.patchwire.Patchwire;
-import dev.patchwire.stream.FrameEncoder;
 import dev.patchwire.stream.StreamSink;
-import dev.patchwire.transport.WsFrames;
+import dev.patchwire.wire.FrameEncoder;
+import dev.patchwire.wire.WsFrames;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;

@@ -2,6 +2,7 @@ package dev.patchwire.stream;
 
 import dev.patchwire.msg.Change;
 import dev.patchwire.msg.MsgStore;
+import dev.patchwire.wire.FrameEncoder;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;

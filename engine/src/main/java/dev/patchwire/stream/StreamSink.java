@@ -1,5 +1,6 @@
 package dev.patchwire.stream;
 
+import dev.patchwire.wire.FrameEncoder;
 import io.vertx.core.buffer.Buffer;
 
 /** The transport end of one subscription: a WebSocket or an SSE response. */

@@ -2,6 +2,7 @@ package dev.patchwire.stream;
 
 import dev.patchwire.msg.Change;
 import dev.patchwire.msg.History;
+import dev.patchwire.wire.FrameEncoder;
 import dev.patchwire.wire.Position;
 import dev.patchwire.store.ChangeLog;
 import dev.patchwire.store.ConsistentRead;

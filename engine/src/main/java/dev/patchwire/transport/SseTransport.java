@@ -2,10 +2,11 @@ package dev.patchwire.transport;
 
 import dev.patchwire.auth.Access;
 import dev.patchwire.stream.Fanout;
-import dev.patchwire.stream.FrameEncoder;
 import dev.patchwire.stream.StreamSink;
 import dev.patchwire.stream.Streams;
+import dev.patchwire.wire.FrameEncoder;
 import dev.patchwire.wire.HttpErrors;
+import dev.patchwire.wire.SseFrames;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;

@@ -1,6 +1,5 @@
-package dev.patchwire.transport;
+package dev.patchwire.wire;
 
-import dev.patchwire.stream.FrameEncoder;
 import io.vertx.core.buffer.Buffer;
 
 /**

@@ -1,7 +1,6 @@
-package dev.patchwire.transport;
+package dev.patchwire.wire;
 
 import dev.patchwire.json.Json;
-import dev.patchwire.stream.FrameEncoder;
 import io.vertx.core.buffer.Buffer;
 
 /** The protocol's WebSocket text frames (PROTOCOL.md 3.1), one JSON object each. */
@@ -57,7 +56,7 @@ public final class WsFrames implements FrameEncoder {
   }
 
   /** The error frame as text, for a socket refused before any subscription exists. */
-  static String errorJsonFrame(String code, String message) {
+  public static String errorJsonFrame(String code, String message) {
     return "{\"error\":" + errorJson(code, message) + "}";
   }
 

@@ -1,4 +1,4 @@
-package dev.patchwire.stream;
+package dev.patchwire.wire;
 
 import io.vertx.core.buffer.Buffer;
 
@@ -22,7 +22,7 @@ public interface FrameEncoder {
   /**
    * The text of a snapshot message before its collection map; the map, then
    * {@link #snapshotTail}, complete it. A snapshot too large to build at once is written in
-   * these pieces (see {@link PiecewiseMessage}).
+   * these pieces (see the stream package's {@code PiecewiseMessage}).
    */
   String snapshotHead(String epoch, long seq, String collection);
 
