@@ -13,7 +13,7 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * A subscription's sink that hands each message to Java code: the WebSocket frames, decoded. The
- * handler runs at once, so nothing queues here and the subscriber budget never fills.
+ * handler runs at once, so nothing queues here and the subscriber buffer never fills.
  */
 final class JavaSink implements StreamSink, Patchwire.Stream {
 

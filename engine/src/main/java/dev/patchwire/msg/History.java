@@ -11,8 +11,11 @@ import java.util.List;
  */
 public final class History {
 
-  /** The changes after a position, and the newest seq they bring the reader to. */
-  public record Replay(List<Change> changes, long headSeq) {
+  /**
+   * The newest seq a replay brings its reader to, and the changes after the reader's position:
+   * the head first, as in {@code store.Snapshot(seq, docs)}.
+   */
+  public record Replay(long headSeq, List<Change> changes) {
   }
 
   private final long maxBytes;
@@ -66,7 +69,7 @@ public final class History {
       return null;
     }
     if (seq == headSeq) {
-      return new Replay(List.of(), headSeq);
+      return new Replay(headSeq, List.of());
     }
     if (entries.isEmpty() || entries.peekFirst().seq() > seq + 1) {
       return null;
@@ -81,7 +84,7 @@ public final class History {
       out.add(c);
     }
     java.util.Collections.reverse(out);
-    return new Replay(out, headSeq);
+    return new Replay(headSeq, out);
   }
 
   public synchronized long bytes() { return bytes; }
