@@ -218,7 +218,7 @@ public final class HttpVerticle extends VerticleBase {
         new JsonObject().put("collections", new JsonArray(shared.collections()))));
     router.get("/api/stats").handler(auth::requireAdmin).handler(ctx -> {
       if (policy.mayReadOperatorData(ctx.request())) {
-        ctx.json(streams.stats());
+        ctx.json(streams.stats().toJson());
       } else {
         errorOr(ctx, 403, "origin_not_allowed",
             "operator data is not served to pages of a foreign origin (see --cors-origin)");
@@ -293,12 +293,12 @@ public final class HttpVerticle extends VerticleBase {
           .put("database", ar.succeeded() ? "UP" : "DOWN")
           .put("writer", store.writable() ? "UP" : "STOPPED")
           .put("eventLoopMillis", (System.nanoTime() - asked) / 1_000_000.0)
-          .put("subscribers", shared.streams().openCount())
+          .put("subscribers", shared.streams().admission().openCount())
           .put("connections", shared.connections().open())
           .put("writeBytesInFlight", shared.admission().inFlight())
           .put("seq", store.committedSeq())
           .put("epoch", store.epoch())
-          .put("node", shared.streams().nodeId())
+          .put("node", shared.streams().stats().nodeId())
           .put("store", store.kind());
       ctx.response().setStatusCode(up ? 200 : 503);
       ctx.json(status);

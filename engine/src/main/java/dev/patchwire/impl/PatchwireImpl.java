@@ -159,7 +159,7 @@ public final class PatchwireImpl implements Patchwire {
       }
       StreamRequest request = new StreamRequest(collection, filter, Position.parse(since), false);
       return fanout(s).compose(fanout -> {
-        if (!s.streams().admit()) {
+        if (!s.streams().admission().admit()) {
           return Future.failedFuture(new PatchwireException("too_many_subscribers",
               "the engine has too many open streams"));
         }

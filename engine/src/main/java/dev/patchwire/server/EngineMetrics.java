@@ -3,6 +3,7 @@ package dev.patchwire.server;
 import dev.patchwire.msg.History;
 import dev.patchwire.msg.MsgStore;
 import dev.patchwire.store.DocumentStore;
+import dev.patchwire.stream.StreamStats;
 import dev.patchwire.stream.Streams;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -73,19 +74,19 @@ public final class EngineMetrics {
 
   /** Registers the engine's meters; returns the write-latency timer for the HTTP layer. */
   static Timer bind(PrometheusMeterRegistry r, Streams streams, MsgStore msgStore, DocumentStore store) {
-    Gauge.builder("patchwire_subscribers", streams, s -> s.openCount("ws"))
+    Gauge.builder("patchwire_subscribers", streams.admission(), s -> s.openCount("ws"))
         .description("open stream subscribers").tag("transport", "ws").register(r);
-    Gauge.builder("patchwire_subscribers", streams, s -> s.openCount("sse"))
+    Gauge.builder("patchwire_subscribers", streams.admission(), s -> s.openCount("sse"))
         .description("open stream subscribers").tag("transport", "sse").register(r);
     FunctionCounter.builder("patchwire_messages_pushed", msgStore, MsgStore::pushed)
         .description("committed changes pushed to the MsgStore").register(r);
-    FunctionCounter.builder("patchwire_deliveries", streams, Streams::deliveries)
+    FunctionCounter.builder("patchwire_deliveries", streams.stats(), StreamStats::deliveries)
         .description("live and replayed patch frames handed to sockets").register(r);
-    FunctionCounter.builder("patchwire_drops", streams, Streams::drops)
+    FunctionCounter.builder("patchwire_drops", streams.stats(), StreamStats::drops)
         .description("live messages dropped for lagging subscribers").register(r);
-    FunctionCounter.builder("patchwire_resyncs", streams, Streams::resyncs)
+    FunctionCounter.builder("patchwire_resyncs", streams.stats(), StreamStats::resyncs)
         .description("resyncs of lagging subscribers").register(r);
-    FunctionCounter.builder("patchwire_lag_closes", streams, Streams::lagCloses)
+    FunctionCounter.builder("patchwire_lag_closes", streams.stats(), StreamStats::lagCloses)
         .description("lagging subscribers closed with 4008 (lag=close)").register(r);
     History h = msgStore.history();
     Gauge.builder("patchwire_history_bytes", h, History::bytes)

@@ -136,7 +136,7 @@ public final class Main {
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       long started = System.nanoTime();
-      long streams = server.streams().openCount();
+      long streams = server.streams().admission().openCount();
       log.info("stopping ({}): closing {} streams with 1001, then the database", stopReason, streams);
       try {
         server.close().eventually(vertx::close)

@@ -114,7 +114,7 @@ public final class PatchwireServer {
       return seeded
           .map(v -> {
             if (options.nodeId() != null) {
-              streams.nameNode(options.nodeId());
+              streams.stats().nameNode(options.nodeId());
             }
             return new PatchwireServer(vertx, store, streams, storeId, health, auth, options, shared);
           })
@@ -161,7 +161,7 @@ public final class PatchwireServer {
       if (this.port < 0) {
         this.port = http.port();
         if (options.nodeId() == null) {
-          streams.nameNode(hostName() + ":" + http.port());
+          streams.stats().nameNode(hostName() + ":" + http.port());
         }
       }
       return http.port();
@@ -224,7 +224,7 @@ public final class PatchwireServer {
   public int port() { return port; }
 
   /** This node's name: {@code --node-id}, or host name:port. */
-  public String nodeId() { return streams.nodeId(); }
+  public String nodeId() { return streams.stats().nodeId(); }
 
   /** "h2 in DIR" or "postgresql://USER@HOST:PORT/DB". */
   public String storeDescription() {
@@ -251,7 +251,7 @@ public final class PatchwireServer {
 
   /** Closes WebSocket streams with 1001, ends SSE streams, stops HTTP and closes the database. */
   public Future<Void> close() {
-    return streams.closeAll(CloseCode.GOING_AWAY.code(), "server going away")
+    return streams.admission().closeAll(CloseCode.GOING_AWAY.code(), "server going away")
         .compose(v -> {
           List<Future<Void>> undeploys = new ArrayList<>();
           deployments.forEach(id -> undeploys.add(vertx.undeploy(id)));

@@ -69,7 +69,7 @@ public final class Fanout {
   public Future<Void> listen() {
     consumer = context.owner().eventBus().localConsumer(MsgStore.ADDRESS, msg -> receive(msg.body()));
     gaps = context.owner().eventBus().localConsumer(MsgStore.GAP_ADDRESS, msg -> gap());
-    streams.register(this);
+    streams.admission().register(this);
     return Future.all(consumer.completion(), gaps.completion()).mapEmpty();
   }
 
@@ -86,7 +86,7 @@ public final class Fanout {
 
   void add(Subscription s) {
     byCollection.computeIfAbsent(s.request().collection(), c -> new SubscriberIndex<>()).add(s, s.visible());
-    streams.opened(s);
+    streams.admission().opened(s);
   }
 
   void remove(Subscription s) {
@@ -101,7 +101,7 @@ public final class Fanout {
         }
       }
     }
-    streams.closed(s);
+    streams.admission().closed(s);
   }
 
   /**
@@ -168,7 +168,7 @@ public final class Fanout {
         int slot = d.ordinal() * SLOTS + encoder.slot();
         Buffer frame = frames[slot];
         if (frame == null) {
-          frame = encoder.live(streams.epoch(), change.seq(), d.ops(change));
+          frame = encoder.live(streams.lookup().epoch(), change.seq(), d.ops(change));
           frames[slot] = frame;
         }
         s.offer(change.seq(), frame);
@@ -188,7 +188,7 @@ public final class Fanout {
 
   /** Opens a subscription for a socket served by this event loop. Call on this context. */
   public void open(StreamRequest request, StreamSink sink) {
-    new Subscription(streams.nextId(), request, sink, this, streams).start();
+    new Subscription(streams.lookup().nextId(), request, sink, this, streams).start();
   }
 
   /** Closes every stream of this loop with {@code code} (1001 at shutdown). */

@@ -105,14 +105,14 @@ public final class Subscription {
     if (request.expiresAtMillis() > 0) {
       armExpiry();
     }
-    if (!streams.store().shared()) {
+    if (!streams.lookup().store().shared()) {
       begin();
       return;
     }
     // Several nodes: first bring this node up to the database's head (live frames wait in
     // pending meanwhile), so that a since this node has not applied yet is answered, not taken for
     // one from the future; if the database does not answer, start from what this node has.
-    streams.store().caughtUp(CATCH_UP_MILLIS).onComplete(ar -> context.runOnContext(v -> {
+    streams.lookup().store().caughtUp(CATCH_UP_MILLIS).onComplete(ar -> context.runOnContext(v -> {
       if (state != State.CLOSED) {
         begin();
       }
@@ -124,11 +124,11 @@ public final class Subscription {
 
   private void begin() {
     Position since = request.since();
-    if (since == null || !since.epoch().equals(streams.epoch())) {
+    if (since == null || !since.epoch().equals(streams.lookup().epoch())) {
       sendSnapshot(Start.FRESH);
       return;
     }
-    History.Replay replay = streams.history().since(since.seq());
+    History.Replay replay = streams.lookup().history().since(since.seq());
     if (replay != null && replayBytes(replay.changes()) <= ChangeLog.MAX_REPLAY_BYTES) {
       replayFromMemory(replay.changes(), 0, replay.headSeq());
       return;
@@ -148,7 +148,7 @@ public final class Subscription {
             replayFromLog(read, since.seq());
           } else {
             if (ar.failed()) {
-              streams.log().log(System.Logger.Level.WARNING, "change-log replay failed", ar.cause());
+              streams.lookup().log().log(System.Logger.Level.WARNING, "change-log replay failed", ar.cause());
             }
             snapshotFrom(read, Start.FRESH);
           }
@@ -220,10 +220,10 @@ public final class Subscription {
     if (d == Delivery.NONE) {
       return 0;
     }
-    Buffer frame = sink.encoder().live(streams.epoch(), change.seq(), d.ops(change));
+    Buffer frame = sink.encoder().live(streams.lookup().epoch(), change.seq(), d.ops(change));
     sink.writeDeferred(frame);
     delivered++;
-    streams.countDelivery();
+    streams.stats().countDelivery();
     return frame.length();
   }
 
@@ -231,7 +231,7 @@ public final class Subscription {
   private void resumed(long headSeq) {
     endRead();
     lastSeq = headSeq;
-    sink.write(sink.encoder().ready(streams.epoch(), lastSeq, true, request.scope()));
+    sink.write(sink.encoder().ready(streams.lookup().epoch(), lastSeq, true, request.scope()));
     goLive();
   }
 
@@ -243,7 +243,7 @@ public final class Subscription {
           drop(1);
           return;
         }
-        if (bufferedBytes + frame.length() > streams.subscriberBufferBytes()) {
+        if (bufferedBytes + frame.length() > streams.lookup().subscriberBufferBytes()) {
           // Too much arrived while the snapshot was read: drop it, resync right after.
           drop(pending.size() + 1);
           pending.clear();
@@ -278,7 +278,7 @@ public final class Subscription {
    * changes wait in {@code pending} as they do while a snapshot is read.
    */
   private void openRead(java.util.function.Consumer<ConsistentRead> then) {
-    streams.store().openRead().onComplete(ar -> context.runOnContext(v -> {
+    streams.lookup().store().openRead().onComplete(ar -> context.runOnContext(v -> {
       if (ar.failed()) {
         failStart("could not read the collection", ar.cause());
         return;
@@ -307,7 +307,7 @@ public final class Subscription {
     FrameEncoder encoder = sink.encoder();
     PiecewiseMessage m = new PiecewiseMessage(sink::writeFragment);
     message = m;
-    m.append(encoder.snapshotHead(streams.epoch(), seq, request.collection()));
+    m.append(encoder.snapshotHead(streams.lookup().epoch(), seq, request.collection()));
     DocsPages.write(context, read, request.collection(), visible, m, this::whenWritable)
         .onComplete(ar -> {
           if (state == State.CLOSED) {
@@ -318,11 +318,11 @@ public final class Subscription {
             return;
           }
           endRead();
-          m.append(encoder.snapshotTail(streams.epoch(), seq)).finish();
+          m.append(encoder.snapshotTail(streams.lookup().epoch(), seq)).finish();
           message = null;
           lastSeq = seq;
           if (start == Start.FRESH) {
-            sink.write(encoder.ready(streams.epoch(), lastSeq, false, request.scope()));
+            sink.write(encoder.ready(streams.lookup().epoch(), lastSeq, false, request.scope()));
           }
           goLive();
         });
@@ -349,7 +349,7 @@ public final class Subscription {
     if (state == State.CLOSED) {
       return;
     }
-    streams.log().log(System.Logger.Level.WARNING, why + " (" + request.collection() + ")", cause);
+    streams.lookup().log().log(System.Logger.Level.WARNING, why + " (" + request.collection() + ")", cause);
     if (message == null || !message.started()) {
       // the database does not answer (a shared store): the client retries, as after a 503
       sink.write(sink.encoder().error(cause instanceof StoreUnavailable ? "unavailable" : "internal", why));
@@ -392,7 +392,7 @@ public final class Subscription {
       deliver(frame);
       return;
     }
-    if (bufferedBytes + frame.length() > streams.subscriberBufferBytes()) {
+    if (bufferedBytes + frame.length() > streams.lookup().subscriberBufferBytes()) {
       drop(1);
       lag();
       return;
@@ -407,7 +407,7 @@ public final class Subscription {
       fanout.flushLater(this);
     }
     delivered++;
-    streams.countDelivery();
+    streams.stats().countDelivery();
   }
 
   /** Sends what {@link #deliver} left unflushed; the fan-out calls it at the end of its turn. */
@@ -445,7 +445,7 @@ public final class Subscription {
     outbox.clear();
     bufferedBytes = 0;
     if (request.closeOnLag()) {
-      streams.countLagClose();
+      streams.stats().countLagClose();
       LOG.info("stream {} ({}) fell behind by {} messages: closed with 4008 (lag=close)", id, this,
           droppedSinceResync);
       sink.write(sink.encoder().error("lagged",
@@ -475,7 +475,7 @@ public final class Subscription {
   private void drop(long n) {
     droppedSinceResync += n;
     droppedTotal += n;
-    streams.countDrops(n);
+    streams.stats().countDrops(n);
   }
 
   private void resync() {
@@ -483,7 +483,7 @@ public final class Subscription {
         droppedSinceResync);
     state = State.RESYNCING;
     resyncs++;
-    streams.countResync();
+    streams.stats().countResync();
     sink.write(sink.encoder().resync(droppedSinceResync));
     droppedSinceResync = 0;
     sendSnapshot(Start.RESYNC);

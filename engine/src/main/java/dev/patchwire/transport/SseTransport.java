@@ -48,7 +48,7 @@ public final class SseTransport {
     }
     // several nodes: while the database does not answer, a 503 the client retries, rather than
     // a 200 whose stream ends in an error event (one trivial query per stream on a shared store)
-    streams.storeAnswers().onComplete(ar -> {
+    streams.lookup().storeAnswers().onComplete(ar -> {
       if (ar.failed()) {
         ctx.response().putHeader("Retry-After", "1");
         HttpErrors.send(ctx, 503, "unavailable", "the database does not answer; retry shortly", null);

@@ -34,7 +34,7 @@ final class StreamOpening {
    */
   static StreamOpening read(String collection, MultiMap query, Streams streams, String lastEventId,
       Access access) {
-    if (!streams.hasCollection(collection)) {
+    if (!streams.lookup().hasCollection(collection)) {
       return refused(404, CloseCode.NOT_FOUND, "unknown_collection", "no collection named '" + collection + "'");
     }
     if (!access.canRead(collection)) {
@@ -59,7 +59,7 @@ final class StreamOpening {
     if (!access.isOpen() && !access.scope().equals(query.get("scope"))) {
       position = null;
     }
-    if (!streams.admit()) {
+    if (!streams.admission().admit()) {
       return refused(429, CloseCode.TOO_MANY_REQUESTS, "too_many_subscribers", "the server has too many open streams; retry later");
     }
     StreamRequest request = access.isOpen()

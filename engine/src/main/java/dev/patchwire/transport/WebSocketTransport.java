@@ -97,7 +97,7 @@ public final class WebSocketTransport {
     request.toWebSocket().onComplete(ar -> {
       if (ar.failed()) {
         if (opening.refusal == null) {
-          streams.release();
+          streams.admission().release();
         }
         return;
       }

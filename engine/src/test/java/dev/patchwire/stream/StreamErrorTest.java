@@ -82,10 +82,10 @@ class StreamErrorTest extends StreamTestBase {
     a.close();
     // The slot is free once the server has seen the close, which happens after close() returns.
     long until = System.nanoTime() + WAIT.toNanos();
-    while (server.server().streams().openCount() > 1 && System.nanoTime() < until) {
+    while (server.server().streams().admission().openCount() > 1 && System.nanoTime() < until) {
       Thread.sleep(20);
     }
-    assertEquals(1, server.server().streams().openCount(), "the closed WebSocket gave its slot back");
+    assertEquals(1, server.server().streams().admission().openCount(), "the closed WebSocket gave its slot back");
     expectSnapshotAndReady(ws("items", null), "items");
   }
 
