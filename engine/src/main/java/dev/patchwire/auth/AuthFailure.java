@@ -1,6 +1,7 @@
 package dev.patchwire.auth;
 
 import dev.patchwire.wire.CloseCode;
+import dev.patchwire.wire.ErrorCode;
 
 /**
  * A request refused for its token: 401 {@code unauthorized} (or {@code token_expired}) with close
@@ -8,27 +9,23 @@ import dev.patchwire.wire.CloseCode;
  */
 public final class AuthFailure extends RuntimeException {
 
-  private final int status;
-  private final String code;
+  private final ErrorCode code;
 
-  private AuthFailure(int status, String code, String message) {
+  private AuthFailure(ErrorCode code, String message) {
     super(message, null, false, false);
-    this.status = status;
     this.code = code;
   }
 
   public static AuthFailure unauthorized(String message) {
-    return new AuthFailure(401, "unauthorized", message);
+    return new AuthFailure(ErrorCode.UNAUTHORIZED, message);
   }
 
   public static AuthFailure forbidden(String message) {
-    return new AuthFailure(403, "forbidden", message);
+    return new AuthFailure(ErrorCode.FORBIDDEN, message);
   }
 
-  public int status() { return status; }
-
-  public String code() { return code; }
+  public ErrorCode code() { return code; }
 
   /** The WebSocket close code of the same refusal: 4401 or 4403. */
-  public short closeCode() { return CloseCode.ofHttpStatus(status).code(); }
+  public CloseCode closeCode() { return CloseCode.ofHttpStatus(code.httpStatus()); }
 }

@@ -2,6 +2,7 @@ package dev.patchwire.http;
 
 import dev.patchwire.auth.Origins;
 import dev.patchwire.wire.CloseCode;
+import dev.patchwire.wire.ErrorCode;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.List;
@@ -33,8 +34,8 @@ import java.util.regex.Pattern;
  */
 public final class AccessPolicy {
 
-  /** Why a request is refused: its HTTP status, and its close code if it is a WebSocket upgrade. */
-  public record Refusal(int status, short closeCode, String code, String message) {
+  /** Why a request is refused: its code (and so its HTTP status), and its close code if it is a WebSocket upgrade. */
+  public record Refusal(ErrorCode code, CloseCode closeCode, String message) {
   }
 
   /** host[:port]: a DNS name or IPv4 address, or an IPv6 address in brackets. */
@@ -69,20 +70,20 @@ public final class AccessPolicy {
       hosts = List.of(request.authority().toString());
     }
     if (hosts.size() != 1) {
-      return new Refusal(400, CloseCode.BAD_REQUEST.code(), "bad_request", hosts.isEmpty()
+      return new Refusal(ErrorCode.BAD_REQUEST, CloseCode.BAD_REQUEST, hosts.isEmpty()
           ? "a Host header is required" : "a request must have one Host header, this one has " + hosts.size());
     }
     String host = hostName(hosts.get(0));
     if (host == null) {
-      return new Refusal(400, CloseCode.BAD_REQUEST.code(), "bad_request", "the Host header is malformed");
+      return new Refusal(ErrorCode.BAD_REQUEST, CloseCode.BAD_REQUEST, "the Host header is malformed");
     }
     if (!anyHost && !allowedHosts.contains(host)) {
-      return new Refusal(421, CloseCode.FORBIDDEN.code(), "misdirected_request", "this engine does not serve the host '"
+      return new Refusal(ErrorCode.MISDIRECTED_REQUEST, CloseCode.FORBIDDEN, "this engine does not serve the host '"
           + shorten(host) + "' (see --allowed-hosts)");
     }
     String origin = request.getHeader("Origin");
     if (origin != null && WRITES.contains(request.method()) && !origins.admits(request)) {
-      return new Refusal(403, CloseCode.FORBIDDEN.code(), "origin_not_allowed", "pages from the origin "
+      return new Refusal(ErrorCode.ORIGIN_NOT_ALLOWED, CloseCode.FORBIDDEN, "pages from the origin "
           + shorten(origin) + " may not write to this engine (see --cors-origin)");
     }
     return null;

@@ -1,5 +1,6 @@
 package dev.patchwire.http;
 
+import dev.patchwire.wire.ErrorCode;
 import dev.patchwire.wire.HttpErrors;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -54,7 +55,7 @@ final class AdmittedBody implements Handler<RoutingContext> {
     ctx.addEndHandler(v -> ticket.answered());
     long declared = contentLength(request);
     if (declared > maxBodyBytes) {
-      refuse(ctx, 413, "body_too_large", "the body is larger than " + maxBodyBytes + " bytes");
+      refuse(ctx, ErrorCode.BODY_TOO_LARGE, "the body is larger than " + maxBodyBytes + " bytes");
       return;
     }
     if (declared > 0 && !ticket.reserve(declared)) {
@@ -74,7 +75,7 @@ final class AdmittedBody implements Handler<RoutingContext> {
     boolean[] refused = {false};
     long timer = ctx.vertx().setTimer(timeoutMillis, t -> {
       refused[0] = true;
-      refuse(ctx, 408, "request_timeout", "the body did not arrive within " + timeoutMillis + " ms");
+      refuse(ctx, ErrorCode.REQUEST_TIMEOUT, "the body did not arrive within " + timeoutMillis + " ms");
     });
     request.handler(chunk -> {
       if (refused[0]) {
@@ -83,7 +84,7 @@ final class AdmittedBody implements Handler<RoutingContext> {
       if (body.length() + chunk.length() > maxBodyBytes) {
         refused[0] = true;
         ctx.vertx().cancelTimer(timer);
-        refuse(ctx, 413, "body_too_large", "the body is larger than " + maxBodyBytes + " bytes");
+        refuse(ctx, ErrorCode.BODY_TOO_LARGE, "the body is larger than " + maxBodyBytes + " bytes");
         return;
       }
       if (declared < 0 && !ticket.reserve(chunk.length())) {
@@ -112,14 +113,14 @@ final class AdmittedBody implements Handler<RoutingContext> {
 
   private void overloaded(RoutingContext ctx) {
     ctx.response().putHeader("Retry-After", RETRY_AFTER_SECONDS);
-    refuse(ctx, 503, "overloaded", "the engine holds " + admission.maxBytes()
+    refuse(ctx, ErrorCode.OVERLOADED, "the engine holds " + admission.maxBytes()
         + " bytes of writes in flight (--max-write-bytes-in-flight); retry in a moment");
   }
 
   /** Answers and closes the connection: the rest of the body is not worth reading. */
-  private static void refuse(RoutingContext ctx, int status, String code, String message) {
+  private static void refuse(RoutingContext ctx, ErrorCode code, String message) {
     ctx.response().putHeader("Connection", "close");
-    HttpErrors.send(ctx, status, code, message, null)
+    HttpErrors.send(ctx, code, message, null)
         .onComplete(ar -> ctx.request().connection().close());
   }
 

@@ -3,6 +3,7 @@ package dev.patchwire.http;
 import dev.patchwire.auth.Access;
 import dev.patchwire.auth.Auth;
 import dev.patchwire.auth.AuthFailure;
+import dev.patchwire.wire.ErrorCode;
 import dev.patchwire.wire.HttpErrors;
 import io.vertx.ext.web.RoutingContext;
 
@@ -30,7 +31,7 @@ public final class AuthHandler {
     try {
       token = Auth.token(ctx.request());
     } catch (IllegalArgumentException e) {
-      HttpErrors.send(ctx, 400, "bad_request", "the query string is not valid percent-encoding", null);
+      HttpErrors.send(ctx, ErrorCode.BAD_REQUEST, "the query string is not valid percent-encoding", null);
       return;
     }
     auth.authenticate(token).onComplete(ar -> {
@@ -48,7 +49,7 @@ public final class AuthHandler {
     if (access(ctx).admin()) {
       ctx.next();
     } else {
-      HttpErrors.send(ctx, 403, "forbidden", "this endpoint needs a token with \"pw\":{\"admin\":true}", null);
+      HttpErrors.send(ctx, ErrorCode.FORBIDDEN, "this endpoint needs a token with \"pw\":{\"admin\":true}", null);
     }
   }
 
@@ -59,10 +60,10 @@ public final class AuthHandler {
 
   private static void refuse(RoutingContext ctx, Throwable cause) {
     if (cause instanceof AuthFailure f) {
-      if (f.status() == 401) {
+      if (f.code() == ErrorCode.UNAUTHORIZED) {
         ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"patchwire\"");
       }
-      HttpErrors.send(ctx, f.status(), f.code(), f.getMessage(), null);
+      HttpErrors.send(ctx, f.code(), f.getMessage(), null);
     } else {
       RestApi.fail(ctx, cause);
     }

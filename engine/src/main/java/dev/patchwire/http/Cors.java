@@ -1,6 +1,7 @@
 package dev.patchwire.http;
 
 import dev.patchwire.auth.Origins;
+import dev.patchwire.wire.ErrorCode;
 import dev.patchwire.wire.HttpErrors;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -78,7 +79,7 @@ final class Cors implements Handler<RoutingContext> {
       cors.handle(ctx);
     } else if (ctx.request().method() == HttpMethod.OPTIONS
         && ctx.request().getHeader("Access-Control-Request-Method") != null) {
-      HttpErrors.send(ctx, 403, "origin_not_allowed",
+      HttpErrors.send(ctx, ErrorCode.ORIGIN_NOT_ALLOWED,
           "the origin " + origin + " may not use this API (see --cors-origin)", null);
     } else {
       ctx.next();

@@ -7,6 +7,7 @@ import dev.patchwire.stream.Fanout;
 import dev.patchwire.stream.Streams;
 import dev.patchwire.transport.SseTransport;
 import dev.patchwire.transport.WebSocketTransport;
+import dev.patchwire.wire.ErrorCode;
 import dev.patchwire.wire.HttpErrors;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -120,11 +121,11 @@ public final class HttpVerticle extends VerticleBase {
           AccessPolicy.Refusal refusal = policy.check(request);
           String badTarget = refusal == null ? RequestTarget.problem(request.uri()) : null;
           if (badTarget != null) {
-            HttpErrors.send(request.response(), 400, "bad_request", badTarget, null);
+            HttpErrors.send(request.response(), ErrorCode.BAD_REQUEST, badTarget, null);
           } else if (refusal != null && upgrade) {
             ws.refuse(request, refusal.closeCode(), refusal.code(), refusal.message());
           } else if (refusal != null) {
-            HttpErrors.send(request.response(), refusal.status(), refusal.code(), refusal.message(), null);
+            HttpErrors.send(request.response(), refusal.code(), refusal.message(), null);
           } else if (upgrade) {
             ws.handle(request, m.group(1));
           } else {
@@ -163,7 +164,7 @@ public final class HttpVerticle extends VerticleBase {
         if (((io.vertx.core.internal.ContextInternal) io.vertx.core.Vertx.currentContext()).nettyEventLoop()
             != ((io.vertx.core.internal.ContextInternal) fanout.context()).nettyEventLoop()) {
           // streams live on their socket's event loop, with that loop's fan-out
-          errorOr(ctx, 500, "internal", "patchwire was mounted on another event loop than the one"
+          errorOr(ctx, ErrorCode.INTERNAL, "patchwire was mounted on another event loop than the one"
               + " serving this router: call mount where the HTTP server is created (a verticle's start)");
           return;
         }
@@ -172,11 +173,11 @@ public final class HttpVerticle extends VerticleBase {
         AccessPolicy.Refusal refusal = policy.check(raw);
         String badTarget = refusal == null ? RequestTarget.problem(raw.uri()) : null;
         if (badTarget != null) {
-          HttpErrors.send(ctx.response(), 400, "bad_request", badTarget, null);
+          HttpErrors.send(ctx.response(), ErrorCode.BAD_REQUEST, badTarget, null);
         } else if (refusal != null && raw.canUpgradeToWebSocket()) {
           ws.refuse(raw, refusal.closeCode(), refusal.code(), refusal.message());
         } else if (refusal != null) {
-          HttpErrors.send(ctx.response(), refusal.status(), refusal.code(), refusal.message(), null);
+          HttpErrors.send(ctx.response(), refusal.code(), refusal.message(), null);
         } else {
           ctx.next();
         }
@@ -203,7 +204,7 @@ public final class HttpVerticle extends VerticleBase {
     // ".../docs/" names a document by an empty id: say so rather than "method not allowed".
     for (var method : List.of(HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE)) {
       router.route(method, docs + "/").handler(ctx ->
-          errorOr(ctx, 400, "bad_id", "a document id must not be empty"));
+          errorOr(ctx, ErrorCode.BAD_ID, "a document id must not be empty"));
     }
     // The engine's own server takes upgrades before the router; an application's router sees them.
     router.get("/api/collections/:c/stream/ws").handler(ctx -> {
@@ -220,7 +221,7 @@ public final class HttpVerticle extends VerticleBase {
       if (policy.mayReadOperatorData(ctx.request())) {
         ctx.json(streams.stats().toJson());
       } else {
-        errorOr(ctx, 403, "origin_not_allowed",
+        errorOr(ctx, ErrorCode.ORIGIN_NOT_ALLOWED,
             "operator data is not served to pages of a foreign origin (see --cors-origin)");
       }
     });
@@ -230,18 +231,18 @@ public final class HttpVerticle extends VerticleBase {
     if (standalone) {
       board(router);
     }
-    router.errorHandler(400, ctx -> errorOr(ctx, 400, "bad_request", "the request is malformed"));
-    router.errorHandler(403, ctx -> errorOr(ctx, 403, "origin_not_allowed",
+    router.errorHandler(400, ctx -> errorOr(ctx, ErrorCode.BAD_REQUEST, "the request is malformed"));
+    router.errorHandler(403, ctx -> errorOr(ctx, ErrorCode.ORIGIN_NOT_ALLOWED,
         "the request's Origin header is not an origin this engine allows (see --cors-origin)"));
-    router.errorHandler(404, ctx -> errorOr(ctx, 404, "not_found", "no such resource"));
-    router.errorHandler(405, ctx -> errorOr(ctx, 405, "method_not_allowed", "method not allowed here"));
-    router.errorHandler(413, ctx -> errorOr(ctx, 413, "body_too_large",
+    router.errorHandler(404, ctx -> errorOr(ctx, ErrorCode.NOT_FOUND, "no such resource"));
+    router.errorHandler(405, ctx -> errorOr(ctx, ErrorCode.METHOD_NOT_ALLOWED, "method not allowed here"));
+    router.errorHandler(413, ctx -> errorOr(ctx, ErrorCode.BODY_TOO_LARGE,
         "the body is larger than " + maxBodyBytes + " bytes"));
     router.errorHandler(500, ctx -> {
       if (ctx.failure() != null) {
         RestApi.fail(ctx, ctx.failure());
       } else {
-        errorOr(ctx, 500, "internal", "the server could not complete the request");
+        errorOr(ctx, ErrorCode.INTERNAL, "the server could not complete the request");
       }
     });
     return new Routes(router, ws, policy);
@@ -312,17 +313,16 @@ public final class HttpVerticle extends VerticleBase {
    */
   private static void invalidRequest(HttpServerRequest request) {
     Throwable cause = request.decoderResult().cause();
-    int status = cause instanceof TooLongHttpLineException ? 414
-        : cause instanceof TooLongHttpHeaderException ? 431 : 400;
-    String code = status == 414 ? "uri_too_long" : status == 431 ? "headers_too_large" : "bad_request";
+    ErrorCode code = cause instanceof TooLongHttpLineException ? ErrorCode.URI_TOO_LONG
+        : cause instanceof TooLongHttpHeaderException ? ErrorCode.HEADERS_TOO_LARGE : ErrorCode.BAD_REQUEST;
     String message = cause instanceof IllegalArgumentException && cause.getMessage() != null
         ? cause.getMessage() : "the request cannot be read as HTTP/1.1";
     request.response().putHeader("Connection", "close");
-    HttpErrors.send(request.response(), status, code, message, null);
+    HttpErrors.send(request.response(), code, message, null);
     request.connection().close();  // after the answer: Vert.x flushes before it closes
   }
 
-  private static void errorOr(RoutingContext ctx, int status, String code, String message) {
-    HttpErrors.send(ctx, status, code, message, null);
+  private static void errorOr(RoutingContext ctx, ErrorCode code, String message) {
+    HttpErrors.send(ctx, code, message, null);
   }
 }

@@ -17,6 +17,7 @@ import dev.patchwire.store.WriteResult;
 import dev.patchwire.stream.Filter;
 import dev.patchwire.stream.DocsPages;
 import dev.patchwire.stream.PiecewiseMessage;
+import dev.patchwire.wire.ErrorCode;
 import dev.patchwire.wire.HttpErrors;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Context;
@@ -63,7 +64,7 @@ public final class RestApi {
     }
     JsonNode id = body.get("id");
     if (id != null && (!id.isTextual() || idProblem(id.textValue()) != null)) {
-      HttpErrors.send(ctx, 400, "bad_id", id.isTextual() ? idProblem(id.textValue())
+      HttpErrors.send(ctx, ErrorCode.BAD_ID, id.isTextual() ? idProblem(id.textValue())
           : "id must be a string", null);
       return;
     }
@@ -120,7 +121,7 @@ public final class RestApi {
       // outside the read grants reads as absent: existence is not revealed
       if (snap.docs().isEmpty()
           || (!readable.isAll() && !readable.matches(Json.parse(snap.docs().get(0).json())))) {
-        HttpErrors.send(ctx, 404, "not_found", "no document '" + id + "' in " + c, null);
+        HttpErrors.send(ctx, ErrorCode.NOT_FOUND, "no document '" + id + "' in " + c, null);
         return;
       }
       Snapshot.StoredDoc doc = snap.docs().get(0);
@@ -140,7 +141,7 @@ public final class RestApi {
       var where = ctx.queryParam("where");
       filter = Filter.parse(where.isEmpty() ? null : where.get(0));
     } catch (IllegalArgumentException e) {
-      HttpErrors.send(ctx, 400, "bad_where", e.getMessage(), null);
+      HttpErrors.send(ctx, ErrorCode.BAD_WHERE, e.getMessage(), null);
       return;
     }
     Filter visible = Filter.and(filter, readable);
@@ -203,7 +204,7 @@ public final class RestApi {
   private static Filter readable(RoutingContext ctx, String c) {
     Access access = AuthHandler.access(ctx);
     if (!access.canRead(c)) {
-      HttpErrors.send(ctx, 403, "forbidden", "this token has no read grant for the collection '" + c + "'", null);
+      HttpErrors.send(ctx, ErrorCode.FORBIDDEN, "this token has no read grant for the collection '" + c + "'", null);
       return null;
     }
     return access.readFilter(c);
@@ -218,10 +219,10 @@ public final class RestApi {
     String c = ctx.pathParam("c");
     Access access = AuthHandler.access(ctx);
     if (!access.canWrite(c)) {
-      HttpErrors.send(ctx, 403, "forbidden", "this token has no write grant for the collection '" + c + "'", null);
+      HttpErrors.send(ctx, ErrorCode.FORBIDDEN, "this token has no write grant for the collection '" + c + "'", null);
     } else if (!auth.tryWrite(access)) {
       ctx.response().putHeader("Retry-After", String.valueOf(Auth.retryAfterSeconds()));
-      HttpErrors.send(ctx, 429, "rate_limited",
+      HttpErrors.send(ctx, ErrorCode.RATE_LIMITED,
           "this token has used its writes for this second (--max-writes-per-second); retry after 1 s", null);
     } else {
       ctx.next();
@@ -239,7 +240,7 @@ public final class RestApi {
   private String collection(RoutingContext ctx) {
     String c = ctx.pathParam("c");
     if (!store.hasCollection(c)) {
-      HttpErrors.send(ctx, 404, "unknown_collection", "no collection named '" + c + "'", null);
+      HttpErrors.send(ctx, ErrorCode.UNKNOWN_COLLECTION, "no collection named '" + c + "'", null);
       return null;
     }
     return c;
@@ -249,7 +250,7 @@ public final class RestApi {
     String id = strictId(ctx);
     String problem = id == null ? "a document id must be valid percent-encoded UTF-8" : idProblem(id);
     if (problem != null) {
-      HttpErrors.send(ctx, 400, "bad_id", problem, null);
+      HttpErrors.send(ctx, ErrorCode.BAD_ID, problem, null);
       return null;
     }
     return id;
@@ -300,7 +301,7 @@ public final class RestApi {
       String decoded = PercentDecoding.strictUtf8(segments[i]);
       if (decoded != null && isDotSegment(decoded)) {
         boolean isDocId = i == segments.length - 1 && i > 0 && segments[i - 1].equals("docs");
-        HttpErrors.send(ctx, 400, isDocId ? "bad_id" : "bad_request", isDocId
+        HttpErrors.send(ctx, isDocId ? ErrorCode.BAD_ID : ErrorCode.BAD_REQUEST, isDocId
             ? idProblem(decoded)
             : "a path must not contain the segments '.' or '..'", null);
         return;
@@ -317,7 +318,7 @@ public final class RestApi {
         return true;
       }
     }
-    HttpErrors.send(ctx, 415, "unsupported_media_type",
+    HttpErrors.send(ctx, ErrorCode.UNSUPPORTED_MEDIA_TYPE,
         "Content-Type must be " + String.join(" or ", accepted) + ", got '" + (type == null ? "" : type) + "'",
         null);
     return false;
@@ -335,7 +336,7 @@ public final class RestApi {
       return StrictJson.parse(body == null ? new byte[0] : body.getBytes(),
           maxNodes > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * maxNodes + 1024);
     } catch (StrictJson.Refused e) {
-      HttpErrors.send(ctx, e.status(), e.code(), e.code().equals("malformed_json")
+      HttpErrors.send(ctx, code(e.problem()), e.problem() == StrictJson.Problem.MALFORMED_JSON
           ? "the body is not valid JSON: " + e.getMessage() : e.getMessage(), null);
       return null;
     }
@@ -350,7 +351,7 @@ public final class RestApi {
       return null;
     }
     if (!body.isObject()) {
-      HttpErrors.send(ctx, 400, "not_an_object", "a document must be a JSON object", null);
+      HttpErrors.send(ctx, ErrorCode.NOT_AN_OBJECT, "a document must be a JSON object", null);
       return null;
     }
     return (ObjectNode) body;
@@ -403,27 +404,27 @@ public final class RestApi {
 
   static void fail(RoutingContext ctx, Throwable cause) {
     if (cause instanceof WriteRejected r) {
-      HttpErrors.send(ctx, status(r.reason()), r.reason().code(), r.getMessage(), r.details());
+      HttpErrors.send(ctx, r.reason().code(), r.getMessage(), r.details());
     } else if (cause instanceof StoreOverloaded) {
       ctx.response().putHeader("Retry-After", AdmittedBody.RETRY_AFTER_SECONDS);
-      HttpErrors.send(ctx, 503, "overloaded", cause.getMessage(), null);
+      HttpErrors.send(ctx, ErrorCode.OVERLOADED, cause.getMessage(), null);
     } else if (cause instanceof StoreUnavailable) {
       ctx.response().putHeader("Retry-After", AdmittedBody.RETRY_AFTER_SECONDS);
-      HttpErrors.send(ctx, 503, "unavailable", "the database cannot be used now; retry shortly", null);
+      HttpErrors.send(ctx, ErrorCode.UNAVAILABLE, "the database cannot be used now; retry shortly", null);
     } else {
       System.getLogger(RestApi.class.getName()).log(System.Logger.Level.ERROR, "request failed", cause);
-      HttpErrors.send(ctx, 500, "internal", "the server could not complete the request", null);
+      HttpErrors.send(ctx, ErrorCode.INTERNAL, "the server could not complete the request", null);
     }
   }
 
-  static int status(WriteRejected.Reason reason) {
-    return switch (reason) {
-      case UNKNOWN_COLLECTION, NOT_FOUND -> 404;
-      case ALREADY_EXISTS, PRECONDITION_FAILED, TEST_FAILED, PATCH_CONFLICT -> 409;
-      case INVALID_PATCH, ID_MISMATCH, NOT_AN_OBJECT, NESTING_TOO_DEEP -> 400;
-      case DOCUMENT_TOO_LARGE, PATCH_TOO_COSTLY -> 413;
-      case SCHEMA_VIOLATION, STORE_REJECTED -> 422;
-      case FORBIDDEN -> 403;
+  /** The error code of a body {@link StrictJson} refused: too many values is a document too large (413). */
+  private static ErrorCode code(StrictJson.Problem problem) {
+    return switch (problem) {
+      case MALFORMED_JSON -> ErrorCode.MALFORMED_JSON;
+      case DUPLICATE_MEMBER -> ErrorCode.DUPLICATE_MEMBER;
+      case UNREPRESENTABLE_NUMBER -> ErrorCode.UNREPRESENTABLE_NUMBER;
+      case NESTING_TOO_DEEP -> ErrorCode.NESTING_TOO_DEEP;
+      case TOO_MANY_VALUES -> ErrorCode.DOCUMENT_TOO_LARGE;
     };
   }
 }

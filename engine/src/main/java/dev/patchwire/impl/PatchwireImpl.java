@@ -17,6 +17,7 @@ import dev.patchwire.store.WriteResult;
 import dev.patchwire.stream.Fanout;
 import dev.patchwire.stream.Filter;
 import dev.patchwire.stream.StreamRequest;
+import dev.patchwire.wire.ErrorCode;
 import dev.patchwire.wire.Position;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -123,17 +124,17 @@ public final class PatchwireImpl implements Patchwire {
   private Future<String> write(String id, java.util.function.Supplier<Write> write) {
     String problem = RestApi.idProblem(id);
     if (problem != null) {
-      return Future.failedFuture(new PatchwireException("bad_id", problem));
+      return Future.failedFuture(new PatchwireException(ErrorCode.BAD_ID.wire(), problem));
     }
     return server.compose(s -> {
       Write w = write.get();
       if (!s.store().hasCollection(w.collection())) {
-        return Future.failedFuture(new PatchwireException("unknown_collection",
+        return Future.failedFuture(new PatchwireException(ErrorCode.UNKNOWN_COLLECTION.wire(),
             "no collection named '" + w.collection() + "'"));
       }
       return s.store().write(w).map((WriteResult r) -> s.epoch() + ":" + r.seq());
     }).recover(e -> Future.failedFuture(e instanceof WriteRejected r
-        ? new PatchwireException(r.reason().code(), r.getMessage()) : e));
+        ? new PatchwireException(r.reason().code().wire(), r.getMessage()) : e));
   }
 
   private static JsonNode tree(String json) {
@@ -148,19 +149,19 @@ public final class PatchwireImpl implements Patchwire {
   public Future<Stream> subscribe(String collection, String where, String since, Handler<JsonObject> handler) {
     return server.compose(s -> {
       if (!s.store().hasCollection(collection)) {
-        return Future.failedFuture(new PatchwireException("unknown_collection",
+        return Future.failedFuture(new PatchwireException(ErrorCode.UNKNOWN_COLLECTION.wire(),
             "no collection named '" + collection + "'"));
       }
       Filter filter;
       try {
         filter = Filter.parse(where);
       } catch (IllegalArgumentException e) {
-        return Future.failedFuture(new PatchwireException("bad_where", e.getMessage()));
+        return Future.failedFuture(new PatchwireException(ErrorCode.BAD_WHERE.wire(), e.getMessage()));
       }
       StreamRequest request = new StreamRequest(collection, filter, Position.parse(since), false);
       return fanout(s).compose(fanout -> {
         if (!s.streams().admission().admit()) {
-          return Future.failedFuture(new PatchwireException("too_many_subscribers",
+          return Future.failedFuture(new PatchwireException(ErrorCode.TOO_MANY_SUBSCRIBERS.wire(),
               "the engine has too many open streams"));
         }
         Promise<Stream> opened = Promise.promise();

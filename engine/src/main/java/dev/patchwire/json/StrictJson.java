@@ -49,22 +49,31 @@ public final class StrictJson {
   /** The most nested arrays and objects a body may hold. */
   public static final int MAX_DEPTH = 64;
 
-  /** Why a body was refused; {@link #code()} is the API error code, {@link #status()} the answer's. */
+  /** What is wrong with a refused body (the HTTP layer names each with its error code). */
+  public enum Problem {
+    /** Not JSON, or not strict UTF-8, or a lone surrogate. */
+    MALFORMED_JSON,
+    /** An object that names a member twice. */
+    DUPLICATE_MEMBER,
+    /** A number outside the range of an IEEE 754 double. */
+    UNREPRESENTABLE_NUMBER,
+    /** Arrays and objects nested deeper than {@link #MAX_DEPTH}. */
+    NESTING_TOO_DEEP,
+    /** More values than the parse may build. */
+    TOO_MANY_VALUES
+  }
+
+  /** Why a body was refused: its {@link #problem()}, and the message says where. */
   public static final class Refused extends IllegalArgumentException {
-    private final String code;
+    private final Problem problem;
 
-    Refused(String code, String message) {
+    Refused(Problem problem, String message) {
       super(message, null);
-      this.code = code;
+      this.problem = problem;
     }
 
-    public String code() {
-      return code;
-    }
-
-    /** 413 for a body of more values than allowed, else 400. */
-    public int status() {
-      return code.equals("document_too_large") ? 413 : 400;
+    public Problem problem() {
+      return problem;
     }
   }
 
@@ -181,7 +190,7 @@ public final class StrictJson {
   private StrictJson() {
   }
 
-  /** Parses a request body; throws {@link Refused} with a code and a message that says why. */
+  /** Parses a request body; throws {@link Refused} with its problem and a message that says why. */
   public static JsonNode parse(byte[] utf8) {
     return parse(utf8, Long.MAX_VALUE);
   }
@@ -194,36 +203,37 @@ public final class StrictJson {
     try {
       JsonNode node = MAPPER.readTree(text);
       if (node == null || node.isMissingNode()) {
-        throw new Refused("malformed_json", "empty body, expected JSON");
+        throw new Refused(Problem.MALFORMED_JSON, "empty body, expected JSON");
       }
       return node;
     } catch (StreamConstraintsException e) {
       String message = String.valueOf(e.getOriginalMessage());
       if (message.contains("epth")) {
-        throw new Refused("nesting_too_deep", "a body may nest at most " + MAX_DEPTH
+        throw new Refused(Problem.NESTING_TOO_DEEP, "a body may nest at most " + MAX_DEPTH
             + " levels of arrays and objects");
       }
-      throw new Refused(message.startsWith("Number") ? "unrepresentable_number" : "malformed_json", message);
+      throw new Refused(message.startsWith("Number") ? Problem.UNREPRESENTABLE_NUMBER : Problem.MALFORMED_JSON,
+          message);
     } catch (JsonProcessingException e) {
       if (causedBy(e, TooManyValues.class) != null) {
         throw tooMany(maxValues);
       }
       BadNumber bad = causedBy(e, BadNumber.class);
       if (bad != null) {
-        throw new Refused("unrepresentable_number", bad.getMessage());
+        throw new Refused(Problem.UNREPRESENTABLE_NUMBER, bad.getMessage());
       }
       String message = e.getOriginalMessage();
       if (message != null && message.startsWith("Duplicate field")) {
-        throw new Refused("duplicate_member", "an object names a member twice: " + message);
+        throw new Refused(Problem.DUPLICATE_MEMBER, "an object names a member twice: " + message);
       }
-      throw new Refused("malformed_json", message);
+      throw new Refused(Problem.MALFORMED_JSON, message);
     } catch (BadNumber e) {
-      throw new Refused("unrepresentable_number", e.getMessage());
+      throw new Refused(Problem.UNREPRESENTABLE_NUMBER, e.getMessage());
     } catch (TooManyValues e) {
       throw tooMany(maxValues);
     } catch (NumberFormatException | ArithmeticException e) {
       // an exponent past 32 bits (1e40043043317): BigDecimal gives up before our checks run
-      throw new Refused("unrepresentable_number", "a number's exponent is out of range: " + e.getMessage());
+      throw new Refused(Problem.UNREPRESENTABLE_NUMBER, "a number's exponent is out of range: " + e.getMessage());
     } finally {
       VALUES_LEFT.remove();
     }
@@ -239,7 +249,7 @@ public final class StrictJson {
   }
 
   private static Refused tooMany(long maxValues) {
-    return new Refused("document_too_large", "the body holds more than " + maxValues
+    return new Refused(Problem.TOO_MANY_VALUES, "the body holds more than " + maxValues
         + " values (arrays, objects, strings, numbers, booleans and nulls)");
   }
 
@@ -261,7 +271,7 @@ public final class StrictJson {
       CharBuffer chars = decoder.decode(ByteBuffer.wrap(utf8));
       return chars.toString();
     } catch (CharacterCodingException e) {
-      throw new Refused("malformed_json", "the body is not valid UTF-8 (RFC 8259 8.1: overlong forms, "
+      throw new Refused(Problem.MALFORMED_JSON, "the body is not valid UTF-8 (RFC 8259 8.1: overlong forms, "
           + "encoded surrogates and other encodings are refused)");
     }
   }
@@ -293,7 +303,7 @@ public final class StrictJson {
   }
 
   private static Refused loneSurrogate(int unit) {
-    return new Refused("malformed_json", String.format("the escape \\u%04x is a lone UTF-16 surrogate, "
+    return new Refused(Problem.MALFORMED_JSON, String.format("the escape \\u%04x is a lone UTF-16 surrogate, "
         + "which no UTF-8 text can hold", unit));
   }
 

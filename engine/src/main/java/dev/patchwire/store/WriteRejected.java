@@ -1,37 +1,38 @@
 package dev.patchwire.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.patchwire.wire.ErrorCode;
 
-/** A write the store refused before changing anything. The HTTP layer maps {@link Reason} to a status. */
+/** A write the store refused before changing anything; each {@link Reason} has its error code and so its status. */
 public final class WriteRejected extends RuntimeException {
 
   /** Why; {@link #code()} is the stable error code clients see. */
   public enum Reason {
-    UNKNOWN_COLLECTION("unknown_collection"),
-    NOT_FOUND("not_found"),
-    ALREADY_EXISTS("already_exists"),
-    PRECONDITION_FAILED("precondition_failed"),
-    INVALID_PATCH("invalid_patch"),
-    TEST_FAILED("test_failed"),
-    PATCH_CONFLICT("patch_conflict"),
-    ID_MISMATCH("id_mismatch"),
-    NOT_AN_OBJECT("not_an_object"),
-    SCHEMA_VIOLATION("schema_violation"),
+    UNKNOWN_COLLECTION(ErrorCode.UNKNOWN_COLLECTION),
+    NOT_FOUND(ErrorCode.NOT_FOUND),
+    ALREADY_EXISTS(ErrorCode.ALREADY_EXISTS),
+    PRECONDITION_FAILED(ErrorCode.PRECONDITION_FAILED),
+    INVALID_PATCH(ErrorCode.INVALID_PATCH),
+    TEST_FAILED(ErrorCode.TEST_FAILED),
+    PATCH_CONFLICT(ErrorCode.PATCH_CONFLICT),
+    ID_MISMATCH(ErrorCode.ID_MISMATCH),
+    NOT_AN_OBJECT(ErrorCode.NOT_AN_OBJECT),
+    SCHEMA_VIOLATION(ErrorCode.SCHEMA_VIOLATION),
     /** Outside the token's write grants, before or after the write. */
-    FORBIDDEN("forbidden"),
-    DOCUMENT_TOO_LARGE("document_too_large"),
-    NESTING_TOO_DEEP("nesting_too_deep"),
-    PATCH_TOO_COSTLY("patch_too_costly"),
+    FORBIDDEN(ErrorCode.FORBIDDEN),
+    DOCUMENT_TOO_LARGE(ErrorCode.DOCUMENT_TOO_LARGE),
+    NESTING_TOO_DEEP(ErrorCode.NESTING_TOO_DEEP),
+    PATCH_TOO_COSTLY(ErrorCode.PATCH_TOO_COSTLY),
     /** The database refused the document's data (its SQL state says so); nothing was written. */
-    STORE_REJECTED("store_rejected");
+    STORE_REJECTED(ErrorCode.STORE_REJECTED);
 
-    private final String code;
+    private final ErrorCode code;
 
-    Reason(String code) {
+    Reason(ErrorCode code) {
       this.code = code;
     }
 
-    public String code() {
+    public ErrorCode code() {
       return code;
     }
   }

@@ -2,6 +2,7 @@ package dev.patchwire.stream;
 
 import dev.patchwire.msg.Change;
 import dev.patchwire.msg.History;
+import dev.patchwire.wire.ErrorCode;
 import dev.patchwire.wire.FrameEncoder;
 import dev.patchwire.wire.Position;
 import dev.patchwire.store.ChangeLog;
@@ -352,7 +353,8 @@ public final class Subscription {
     streams.lookup().log().log(System.Logger.Level.WARNING, why + " (" + request.collection() + ")", cause);
     if (message == null || !message.started()) {
       // the database does not answer (a shared store): the client retries, as after a 503
-      sink.write(sink.encoder().error(cause instanceof StoreUnavailable ? "unavailable" : "internal", why));
+      sink.write(sink.encoder().error(
+          cause instanceof StoreUnavailable ? ErrorCode.UNAVAILABLE : ErrorCode.INTERNAL, why));
     }
     close(CloseCode.INTERNAL_ERROR.code(), "snapshot failed");
   }
@@ -448,9 +450,9 @@ public final class Subscription {
       streams.stats().countLagClose();
       LOG.info("stream {} ({}) fell behind by {} messages: closed with 4008 (lag=close)", id, this,
           droppedSinceResync);
-      sink.write(sink.encoder().error("lagged",
+      sink.write(sink.encoder().error(ErrorCode.LAGGED,
           "the subscriber fell behind by " + droppedSinceResync + " messages"));
-      close(CloseCode.LAGGED.code(), "lagged");
+      close(CloseCode.LAGGED.code(), ErrorCode.LAGGED.wire());
       return;
     }
     state = State.LAGGED;
@@ -504,10 +506,10 @@ public final class Subscription {
       return;
     }
     if (message == null || !message.started()) {  // else the frame would land inside the snapshot
-      sink.write(sink.encoder().error("token_expired",
+      sink.write(sink.encoder().error(ErrorCode.TOKEN_EXPIRED,
           "the stream's token has expired; reconnect with a fresh token, since and scope"));
     }
-    close(CloseCode.UNAUTHORIZED.code(), "token_expired");
+    close(CloseCode.UNAUTHORIZED.code(), ErrorCode.TOKEN_EXPIRED.wire());
   }
 
   /** Longest single wait for a token's exp: a timer far in the future would overflow in nanoseconds. */

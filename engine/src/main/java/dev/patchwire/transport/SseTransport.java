@@ -4,6 +4,7 @@ import dev.patchwire.auth.Access;
 import dev.patchwire.stream.Fanout;
 import dev.patchwire.stream.StreamSink;
 import dev.patchwire.stream.Streams;
+import dev.patchwire.wire.ErrorCode;
 import dev.patchwire.wire.FrameEncoder;
 import dev.patchwire.wire.HttpErrors;
 import dev.patchwire.wire.SseFrames;
@@ -43,7 +44,7 @@ public final class SseTransport {
         ctx.request().getHeader("Last-Event-ID"), Access.of(ctx));
     if (opening.refusal != null) {
       StreamOpening.Refusal r = opening.refusal;
-      HttpErrors.send(ctx, r.httpStatus(), r.code(), r.message(), null);
+      HttpErrors.send(ctx, r.code(), r.message(), null);
       return;
     }
     // several nodes: while the database does not answer, a 503 the client retries, rather than
@@ -51,7 +52,7 @@ public final class SseTransport {
     streams.lookup().storeAnswers().onComplete(ar -> {
       if (ar.failed()) {
         ctx.response().putHeader("Retry-After", "1");
-        HttpErrors.send(ctx, 503, "unavailable", "the database does not answer; retry shortly", null);
+        HttpErrors.send(ctx, ErrorCode.UNAVAILABLE, "the database does not answer; retry shortly", null);
       } else if (!ctx.response().closed()) {
         start(ctx, opening);
       }

@@ -8,6 +8,7 @@ import dev.patchwire.stream.Filter;
 import dev.patchwire.stream.StreamRequest;
 import dev.patchwire.stream.Streams;
 import dev.patchwire.wire.CloseCode;
+import dev.patchwire.wire.ErrorCode;
 import io.vertx.core.MultiMap;
 
 /**
@@ -16,8 +17,8 @@ import io.vertx.core.MultiMap;
  */
 final class StreamOpening {
 
-  /** A refused stream. */
-  record Refusal(int httpStatus, short closeCode, String code, String message) {
+  /** A refused stream: its code (and so its HTTP status) and its close code. */
+  record Refusal(ErrorCode code, CloseCode closeCode, String message) {
   }
 
   final StreamRequest request;
@@ -35,21 +36,23 @@ final class StreamOpening {
   static StreamOpening read(String collection, MultiMap query, Streams streams, String lastEventId,
       Access access) {
     if (!streams.lookup().hasCollection(collection)) {
-      return refused(404, CloseCode.NOT_FOUND, "unknown_collection", "no collection named '" + collection + "'");
+      return refused(ErrorCode.UNKNOWN_COLLECTION, CloseCode.NOT_FOUND,
+          "no collection named '" + collection + "'");
     }
     if (!access.canRead(collection)) {
-      return refused(403, CloseCode.FORBIDDEN, "forbidden", "this token has no read grant for the collection '"
+      return refused(ErrorCode.FORBIDDEN, CloseCode.FORBIDDEN, "this token has no read grant for the collection '"
           + collection + "'");
     }
     Filter filter;
     try {
       filter = Filter.parse(query.get("where"));
     } catch (IllegalArgumentException e) {
-      return refused(400, CloseCode.BAD_REQUEST, "bad_where", e.getMessage());
+      return refused(ErrorCode.BAD_WHERE, CloseCode.BAD_REQUEST, e.getMessage());
     }
     String lag = query.get("lag");
     if (lag != null && !lag.equals("close") && !lag.equals("resync")) {
-      return refused(400, CloseCode.BAD_REQUEST, "bad_request", "lag must be 'resync' or 'close', got '" + lag + "'");
+      return refused(ErrorCode.BAD_REQUEST, CloseCode.BAD_REQUEST,
+          "lag must be 'resync' or 'close', got '" + lag + "'");
     }
     String since = lastEventId != null ? lastEventId : query.get("since");
     // A since that cannot be parsed is not an error: the client gets a snapshot.
@@ -60,7 +63,8 @@ final class StreamOpening {
       position = null;
     }
     if (!streams.admission().admit()) {
-      return refused(429, CloseCode.TOO_MANY_REQUESTS, "too_many_subscribers", "the server has too many open streams; retry later");
+      return refused(ErrorCode.TOO_MANY_SUBSCRIBERS, CloseCode.TOO_MANY_REQUESTS,
+          "the server has too many open streams; retry later");
     }
     StreamRequest request = access.isOpen()
         ? new StreamRequest(collection, filter, position, "close".equals(lag))
@@ -70,13 +74,12 @@ final class StreamOpening {
   }
 
   static StreamOpening badRequest(String message) {
-    return refused(400, CloseCode.BAD_REQUEST, "bad_request", message);
+    return refused(ErrorCode.BAD_REQUEST, CloseCode.BAD_REQUEST, message);
   }
 
   /** A stream whose token was refused: 401 / 4401 (or 403 / 4403). */
   static StreamOpening unauthorized(AuthFailure failure) {
-    return new StreamOpening(null, new Refusal(failure.status(), failure.closeCode(), failure.code(),
-        failure.getMessage()));
+    return new StreamOpening(null, new Refusal(failure.code(), failure.closeCode(), failure.getMessage()));
   }
 
   /**
@@ -87,7 +90,7 @@ final class StreamOpening {
   static StreamOpening originNotAllowed(String origin) {
     String shown = origin.length() > 200 ? origin.substring(0, 200) + "..." : origin;
     String listable = Origins.normalizeOrNull(origin.trim());
-    return refused(403, CloseCode.FORBIDDEN, "origin_not_allowed", "pages from the origin " + shown
+    return refused(ErrorCode.ORIGIN_NOT_ALLOWED, CloseCode.FORBIDDEN, "pages from the origin " + shown
         + " may not open streams on this engine (WebSockets are open to pages of the engine's own"
         + " origin and those of --cors-origin); "
         + (listable != null
@@ -96,11 +99,11 @@ final class StreamOpening {
   }
 
   /** A refusal decided before the stream's parameters were read (the engine's access policy). */
-  static StreamOpening refusedBy(short closeCode, String code, String message) {
-    return new StreamOpening(null, new Refusal(closeCode - 4000, closeCode, code, message));
+  static StreamOpening refusedBy(ErrorCode code, CloseCode closeCode, String message) {
+    return new StreamOpening(null, new Refusal(code, closeCode, message));
   }
 
-  private static StreamOpening refused(int status, CloseCode closeCode, String code, String message) {
-    return new StreamOpening(null, new Refusal(status, closeCode.code(), code, message));
+  private static StreamOpening refused(ErrorCode code, CloseCode closeCode, String message) {
+    return new StreamOpening(null, new Refusal(code, closeCode, message));
   }
 }

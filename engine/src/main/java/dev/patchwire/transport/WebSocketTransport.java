@@ -6,6 +6,8 @@ import dev.patchwire.auth.Origins;
 import dev.patchwire.stream.Fanout;
 import dev.patchwire.stream.StreamSink;
 import dev.patchwire.stream.Streams;
+import dev.patchwire.wire.CloseCode;
+import dev.patchwire.wire.ErrorCode;
 import dev.patchwire.wire.FrameEncoder;
 import dev.patchwire.wire.HttpErrors;
 import dev.patchwire.wire.WsFrames;
@@ -117,8 +119,8 @@ public final class WebSocketTransport {
    * Upgrades a request the engine's access policy refused before looking at it, sends the error
    * frame and closes with {@code closeCode}.
    */
-  public void refuse(HttpServerRequest request, short closeCode, String code, String message) {
-    StreamOpening opening = StreamOpening.refusedBy(closeCode, code, message);
+  public void refuse(HttpServerRequest request, CloseCode closeCode, ErrorCode code, String message) {
+    StreamOpening opening = StreamOpening.refusedBy(code, closeCode, message);
     request.toWebSocket().onSuccess(ws -> sendRefusal(ws, opening.refusal));
   }
 
@@ -126,7 +128,8 @@ public final class WebSocketTransport {
     // Close a moment after the error frame: a client that sets its handlers once its
     // handshake has completed would otherwise find the socket already closed.
     ws.writeTextMessage(WsFrames.errorJsonFrame(r.code(), r.message()))
-        .onComplete(v -> vertx.setTimer(REFUSAL_CLOSE_DELAY_MILLIS, t -> ws.close(r.closeCode(), r.code())));
+        .onComplete(v -> vertx.setTimer(REFUSAL_CLOSE_DELAY_MILLIS,
+            t -> ws.close(r.closeCode().code(), r.code().wire())));
   }
 
   /**
@@ -185,7 +188,7 @@ public final class WebSocketTransport {
 
   /** A request to {@link #PATH} that is no upgrade: say what the endpoint wants. */
   public static void notAnUpgrade(RoutingContext ctx) {
-    HttpErrors.send(ctx, 400, "bad_request", "this endpoint expects a WebSocket upgrade", null);
+    HttpErrors.send(ctx, ErrorCode.BAD_REQUEST, "this endpoint expects a WebSocket upgrade", null);
   }
 
   /**

@@ -34,7 +34,7 @@ public interface FrameEncoder {
 
   Buffer resync(long dropped);
 
-  Buffer error(String code, String message);
+  Buffer error(ErrorCode code, String message);
 
   Buffer finished();
 }

@@ -52,7 +52,7 @@ public final class SseFrames implements FrameEncoder {
    * whole {@code {"error":{...}}} body. The data is both at once, so either reading finds its code.
    */
   @Override
-  public Buffer error(String code, String message) {
+  public Buffer error(ErrorCode code, String message) {
     String inner = WsFrames.errorJson(code, message);
     return Buffer.buffer("event: error\ndata: " + inner.substring(0, inner.length() - 1)
         + ",\"error\":" + inner + "}\n\n");

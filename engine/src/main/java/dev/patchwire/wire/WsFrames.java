@@ -51,17 +51,17 @@ public final class WsFrames implements FrameEncoder {
   }
 
   @Override
-  public Buffer error(String code, String message) {
+  public Buffer error(ErrorCode code, String message) {
     return Buffer.buffer("{\"error\":" + errorJson(code, message) + "}");
   }
 
   /** The error frame as text, for a socket refused before any subscription exists. */
-  public static String errorJsonFrame(String code, String message) {
+  public static String errorJsonFrame(ErrorCode code, String message) {
     return "{\"error\":" + errorJson(code, message) + "}";
   }
 
-  static String errorJson(String code, String message) {
-    return "{\"code\":" + Json.quote(code) + ",\"message\":" + Json.quote(message) + "}";
+  static String errorJson(ErrorCode code, String message) {
+    return "{\"code\":" + Json.quote(code.wire()) + ",\"message\":" + Json.quote(message) + "}";
   }
 
   @Override
