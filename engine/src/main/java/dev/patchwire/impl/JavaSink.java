@@ -2,6 +2,7 @@ package dev.patchwire.impl;
 
 import dev.patchwire.Patchwire;
 import dev.patchwire.stream.StreamSink;
+import dev.patchwire.wire.CloseCode;
 import dev.patchwire.wire.FrameEncoder;
 import dev.patchwire.wire.WsFrames;
 import io.vertx.core.Context;
@@ -91,7 +92,7 @@ final class JavaSink implements StreamSink, Patchwire.Stream {
   @Override
   public void close() {
     context.runOnContext(v -> {
-      if (ended.tryComplete(1000)) {
+      if (ended.tryComplete((int) CloseCode.NORMAL_CLOSURE.code())) {
         onClosed.run();
       }
     });

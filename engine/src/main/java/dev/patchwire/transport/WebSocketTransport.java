@@ -12,7 +12,6 @@ import dev.patchwire.wire.FrameEncoder;
 import dev.patchwire.wire.HttpErrors;
 import dev.patchwire.wire.WsFrames;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -154,7 +153,7 @@ public final class WebSocketTransport {
     });
     ws.exceptionHandler(e -> {
       if (e instanceof CorruptedWebSocketFrameException c
-          && c.closeStatus().code() == WebSocketCloseStatus.MESSAGE_TOO_BIG.code()) {
+          && c.closeStatus().code() == CloseCode.MESSAGE_TOO_BIG.code()) {
         tooBig(channel);  // Netty refused one frame past the limit; Vert.x closes right after
       }
     });
@@ -162,7 +161,7 @@ public final class WebSocketTransport {
 
   /** Closes with 1009, straight through the channel (see {@link WsChannel#closeNow}). */
   private void tooBig(WsChannel channel) {
-    channel.closeNow(WebSocketCloseStatus.MESSAGE_TOO_BIG.code(),
+    channel.closeNow(CloseCode.MESSAGE_TOO_BIG.code(),
         "a client message may hold at most " + maxInboundBytes + " bytes");
   }
 

@@ -5,6 +5,8 @@ package dev.patchwire.wire;
  * HTTP status of the same refusal plus 4000, so a client reads both the same way.
  */
 public enum CloseCode {
+  /** 1000: the stream is finished, or its subscriber closed it. */
+  NORMAL_CLOSURE(1000),
   /** 1001: the server is shutting down; reconnect with {@code since}. */
   GOING_AWAY(1001),
   /** 1009: an inbound message past {@code --max-inbound-frame-bytes}. */
