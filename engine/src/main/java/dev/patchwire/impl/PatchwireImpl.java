@@ -189,6 +189,12 @@ public final class PatchwireImpl implements Patchwire {
 
   @Override
   public Future<Void> close() {
-    return server.transform(ar -> ar.succeeded() ? ar.result().close() : Future.succeededFuture());
+    // Not on the engine's context: the caller's next step is often vertx.close(), and a future
+    // bound to a closed event loop can no longer hand on its result (close().eventually(vertx::close)
+    // would never complete).
+    Promise<Void> closed = Promise.promise();
+    server.transform(ar -> ar.succeeded() ? ar.result().close() : Future.succeededFuture())
+        .onComplete(closed);
+    return closed.future();
   }
 }

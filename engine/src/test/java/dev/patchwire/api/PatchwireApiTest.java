@@ -17,6 +17,7 @@ import io.vertx.junit5.VertxTestContext;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -127,6 +128,18 @@ class PatchwireApiTest {
               assertEquals("hi", doc.get("text").asText());
               pw.close().onComplete(test.succeedingThenComplete());
             })))));
+  }
+
+  @Test
+  @DisplayName("close() chained to vertx.close() completes, as an application's shutdown (and the server's) chains them")
+  void closeThenVertxClose() throws Exception {
+    Vertx own = Vertx.vertx();
+    Patchwire pw = Patchwire.create(own, new PatchwireOptions()
+        .setDataDir(tmp.resolve("data").toString()).addCollection("notes"));
+    pw.ready().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    // a close future bound to the engine's event loop could not hand on its result once Vert.x
+    // had closed that loop: this get timed out
+    pw.close().eventually(own::close).toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
   }
 
   @Test
