@@ -7,7 +7,7 @@ import dev.patchwire.json.Patches;
 import dev.patchwire.msg.Change;
 import dev.patchwire.msg.MsgStore;
 import dev.patchwire.store.CollectionSpec;
-import dev.patchwire.server.EngineOptions;
+import dev.patchwire.impl.EngineOptions;
 import dev.patchwire.store.DocumentStore;
 import dev.patchwire.stream.Fanout;
 import dev.patchwire.stream.Filter;

@@ -681,7 +681,7 @@ public final class LoadRun {
     cmd.addAll(opt.serverArgs);
     log.println("spawning: " + String.join(" ", cmd));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().keySet().removeIf(k -> k.startsWith(dev.patchwire.server.EngineOptions.ENV_PREFIX));  // an open engine, whatever the shell exported
+    pb.environment().keySet().removeIf(k -> k.startsWith(dev.patchwire.impl.EngineOptions.ENV_PREFIX));  // an open engine, whatever the shell exported
     server = pb.start();
     serverPid = server.pid();
     BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));

@@ -7,10 +7,6 @@ import dev.patchwire.PatchwireException;
 import dev.patchwire.PatchwireOptions;
 import dev.patchwire.http.RestApi;
 import dev.patchwire.json.Json;
-import dev.patchwire.server.EngineMetrics;
-import dev.patchwire.server.EngineOptions;
-import dev.patchwire.server.PatchwireServer;
-import dev.patchwire.server.Version;
 import dev.patchwire.store.Write;
 import dev.patchwire.store.WriteRejected;
 import dev.patchwire.store.WriteResult;
@@ -19,6 +15,7 @@ import dev.patchwire.stream.Filter;
 import dev.patchwire.stream.StreamRequest;
 import dev.patchwire.wire.ErrorCode;
 import dev.patchwire.wire.Position;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -28,30 +25,56 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 
-/** {@link Patchwire} on the engine's server parts: the store, the streams, the HTTP routes. */
+/** {@link Patchwire} on the {@link Engine}: the store, the streams, the HTTP routes. */
 public final class PatchwireImpl implements Patchwire {
 
-  private final Vertx vertx;
-  private final PatchwireOptions options;
-  private final Future<PatchwireServer> server;
+  /** Where {@link #listen} binds. */
+  private final String host;
+  private final Future<Engine> engine;
   /** The event loop of the Java subscribers' fan-out. */
   private final Context context;
   private Future<Fanout> javaFanout;
 
   public PatchwireImpl(Vertx vertx, PatchwireOptions options) {
-    this.vertx = vertx;
-    this.options = new PatchwireOptions(options);
-    EngineOptions engine;
-    Future<PatchwireServer> opened;
-    try {
-      engine = engineOptions(this.options);
-      opened = PatchwireServer.open(vertx, engine, EngineMetrics.newRegistry());
-    } catch (RuntimeException e) {
-      opened = Future.failedFuture(e);
-    }
-    this.server = opened;
+    this(vertx, options.getHost(), open(vertx, () -> engineOptions(new PatchwireOptions(options)),
+        EngineMetrics.newRegistry()));
+  }
+
+  /**
+   * The server's way in, for what only {@code patchwire.jar} has: every setting of
+   * {@link EngineOptions} (the kanban collections and demo seed, auth, PostgreSQL, the limits)
+   * and the registry {@code /metrics} serves, which holds Vert.x's own meters when {@code vertx}
+   * was built by {@link EngineMetrics#vertx}. Internal, like this package.
+   */
+  public static PatchwireImpl forServer(Vertx vertx, EngineOptions options, PrometheusMeterRegistry registry) {
+    EngineOptions copy = new EngineOptions(options);
+    return new PatchwireImpl(vertx, copy.host(), open(vertx, () -> copy, registry));
+  }
+
+  private PatchwireImpl(Vertx vertx, String host, Future<Engine> engine) {
+    this.host = host;
+    this.engine = engine;
     this.context = vertx.getOrCreateContext();
+  }
+
+  /** Opens the engine; a setting that cannot be used becomes the failed future of {@link #ready}. */
+  private static Future<Engine> open(Vertx vertx, Supplier<EngineOptions> options,
+      PrometheusMeterRegistry registry) {
+    try {
+      return Engine.open(vertx, options.get(), registry);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /**
+   * The open engine, for what only the server shows (its start-up and shutdown lines) and does
+   * (exit on a fatal database error); completes with {@link #ready}.
+   */
+  public Future<Engine> engine() {
+    return engine;
   }
 
   public static String version() {
@@ -86,7 +109,7 @@ public final class PatchwireImpl implements Patchwire {
 
   @Override
   public Future<Void> ready() {
-    return server.mapEmpty();
+    return engine.mapEmpty();
   }
 
   @Override
@@ -95,7 +118,7 @@ public final class PatchwireImpl implements Patchwire {
     if (!p.isEmpty() && !p.startsWith("/")) {
       return Future.failedFuture(new IllegalArgumentException("prefix must start with /, got '" + prefix + "'"));
     }
-    return server.compose(PatchwireServer::routes).map(routes -> {
+    return engine.compose(Engine::routes).map(routes -> {
       router.route(p + "/*").subRouter(routes);
       return null;
     });
@@ -103,7 +126,7 @@ public final class PatchwireImpl implements Patchwire {
 
   @Override
   public Future<Integer> listen(int port) {
-    return server.compose(s -> s.listen(options.getHost(), port));
+    return engine.compose(s -> s.listen(host, port));
   }
 
   @Override
@@ -121,12 +144,12 @@ public final class PatchwireImpl implements Patchwire {
     return write(id, () -> new Write.Delete(collection, id, null));
   }
 
-  private Future<String> write(String id, java.util.function.Supplier<Write> write) {
+  private Future<String> write(String id, Supplier<Write> write) {
     String problem = RestApi.idProblem(id);
     if (problem != null) {
       return Future.failedFuture(new PatchwireException(ErrorCode.BAD_ID.wire(), problem));
     }
-    return server.compose(s -> {
+    return engine.compose(s -> {
       Write w = write.get();
       if (!s.store().hasCollection(w.collection())) {
         return Future.failedFuture(new PatchwireException(ErrorCode.UNKNOWN_COLLECTION.wire(),
@@ -147,7 +170,7 @@ public final class PatchwireImpl implements Patchwire {
 
   @Override
   public Future<Stream> subscribe(String collection, String where, String since, Handler<JsonObject> handler) {
-    return server.compose(s -> {
+    return engine.compose(s -> {
       if (!s.store().hasCollection(collection)) {
         return Future.failedFuture(new PatchwireException(ErrorCode.UNKNOWN_COLLECTION.wire(),
             "no collection named '" + collection + "'"));
@@ -175,7 +198,7 @@ public final class PatchwireImpl implements Patchwire {
     });
   }
 
-  private synchronized Future<Fanout> fanout(PatchwireServer s) {
+  private synchronized Future<Fanout> fanout(Engine s) {
     if (javaFanout == null) {
       Promise<Fanout> p = Promise.promise();
       context.runOnContext(v -> {
@@ -193,7 +216,7 @@ public final class PatchwireImpl implements Patchwire {
     // bound to a closed event loop can no longer hand on its result (close().eventually(vertx::close)
     // would never complete).
     Promise<Void> closed = Promise.promise();
-    server.transform(ar -> ar.succeeded() ? ar.result().close() : Future.succeededFuture())
+    engine.transform(ar -> ar.succeeded() ? ar.result().close() : Future.succeededFuture())
         .onComplete(closed);
     return closed.future();
   }

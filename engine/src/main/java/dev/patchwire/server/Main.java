@@ -1,5 +1,12 @@
 package dev.patchwire.server;
 
+import dev.patchwire.Patchwire;
+import dev.patchwire.impl.Engine;
+import dev.patchwire.impl.EngineMetrics;
+import dev.patchwire.impl.EngineOptions;
+import dev.patchwire.impl.PatchwireImpl;
+import dev.patchwire.impl.Version;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -11,6 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code java -jar patchwire.jar [flags]}: starts the engine and stops it cleanly on SIGTERM.
+ * The engine is the library's ({@link Patchwire}, served by {@link Patchwire#listen}); only the
+ * settings the library does not offer (the kanban demo, auth, PostgreSQL, every limit) and the
+ * parts this class logs come through the internal {@link PatchwireImpl#forServer}.
  *
  * <p>Exit codes: 0 after --help or --version; 1 could not start for another reason; 2 bad usage;
  * 70 the database failed during a commit (restart it); 73 the data folder is in use by another
@@ -78,10 +88,14 @@ public final class Main {
 
     var registry = EngineMetrics.newRegistry();
     Vertx vertx = EngineMetrics.vertx(registry);
-    PatchwireServer server;
+    PatchwireImpl pw = PatchwireImpl.forServer(vertx, options, registry);
+    Engine server;
+    int port;
     try {
-      server = PatchwireServer.start(vertx, options, registry)
+      port = pw.ready().compose(v -> pw.listen(options.port()))
+          .recover(e -> pw.close().transform(x -> Future.failedFuture(e)))
           .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      server = pw.engine().result();
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       int code = EXIT_START_FAILED;
@@ -108,7 +122,7 @@ public final class Main {
           + " so that a supervisor restarts the engine", e);
       new Thread(() -> System.exit(EXIT_DATABASE_FAILED), "patchwire-fatal-exit").start();
     });
-    ListenAddress address = ListenAddress.of(options.host(), server.port());
+    ListenAddress address = ListenAddress.of(options.host(), port);
     // not "listening on": scripts look for that on stdout, in the line below
     log.info("reachable at {}{} (transport {})", String.join(", ", address.urls()),
         address.wildcard() ? " (bound to " + options.host() + ": every interface)" : "",
@@ -139,7 +153,7 @@ public final class Main {
       long streams = server.streams().admission().openCount();
       log.info("stopping ({}): closing {} streams with 1001, then the database", stopReason, streams);
       try {
-        server.close().eventually(vertx::close)
+        pw.close().eventually(vertx::close)
             .toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
         log.info("stopped: {} streams closed in {} ms", streams, (System.nanoTime() - started) / 1_000_000);
       } catch (Exception e) {

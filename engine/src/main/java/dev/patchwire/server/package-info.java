@@ -1,2 +1,5 @@
-/** Internal to the engine: not part of its API (that is {@link dev.patchwire.Patchwire} and its package), and free to change. */
+/**
+ * {@code java -jar patchwire.jar}: the command line, logging, start-up lines, signals and exit
+ * codes around the library's engine. Internal, like every package but {@link dev.patchwire}.
+ */
 package dev.patchwire.server;

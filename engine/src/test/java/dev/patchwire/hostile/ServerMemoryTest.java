@@ -222,7 +222,7 @@ class ServerMemoryTest {
 
   private static String run(String... cmd) throws Exception {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().keySet().removeIf(k -> k.startsWith(dev.patchwire.server.EngineOptions.ENV_PREFIX));  // no auth from the shell
+    pb.environment().keySet().removeIf(k -> k.startsWith(dev.patchwire.impl.EngineOptions.ENV_PREFIX));  // no auth from the shell
     Process p = pb.start();
     StringBuilder out = new StringBuilder();
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.patchwire.impl.EngineOptions;
 import dev.patchwire.testing.ProcessServer;
 import dev.patchwire.testing.Rest;
 import java.io.IOException;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.patchwire.json.Json;
 import dev.patchwire.msg.Change;
 import dev.patchwire.msg.MsgStore;
-import dev.patchwire.server.EngineOptions;
+import dev.patchwire.impl.EngineOptions;
 import dev.patchwire.store.CollectionSpec;
 import dev.patchwire.store.DocumentStore;
 import dev.patchwire.wire.CloseCode;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.patchwire.server.EngineOptions;
+import dev.patchwire.impl.EngineOptions;
 import dev.patchwire.testing.Rest;
 import dev.patchwire.testing.SseRecorder;
 import dev.patchwire.testing.StrictPatcher;

@@ -66,7 +66,7 @@ public final class ProcessServer implements AutoCloseable {
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
       // Main reads every flag from a PATCHWIRE_* variable too: what the shell exported (a JWT
       // secret, a port) must not change the test engines; a test passes what it wants as flags
-      pb.environment().keySet().removeIf(k -> k.startsWith(dev.patchwire.server.EngineOptions.ENV_PREFIX));
+      pb.environment().keySet().removeIf(k -> k.startsWith(dev.patchwire.impl.EngineOptions.ENV_PREFIX));
       p = pb.start();
     } catch (IOException e) {
       throw new AssertionError("cannot start " + cmd, e);

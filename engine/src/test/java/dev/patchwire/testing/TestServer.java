@@ -1,7 +1,10 @@
 package dev.patchwire.testing;
 
-import dev.patchwire.server.EngineOptions;
-import dev.patchwire.server.PatchwireServer;
+import dev.patchwire.impl.Engine;
+import dev.patchwire.impl.EngineMetrics;
+import dev.patchwire.impl.EngineOptions;
+import dev.patchwire.impl.PatchwireImpl;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,17 +15,22 @@ import java.util.concurrent.TimeUnit;
  * An in-process engine on a free loopback port with a fresh H2 database in a temp folder, or,
  * with {@code -Dpatchwire.test.store=postgresql}, a fresh database of the test PostgreSQL
  * ({@link TestPostgres}): the same tests then prove the same guarantees on the other store.
- * Owns its own Vertx so that tests can close it and start another on the same data.
+ * Owns its own Vertx so that tests can close it and start another on the same data. Started as
+ * the server's Main starts it: {@link PatchwireImpl#forServer}, then {@code listen}.
  */
 public final class TestServer implements AutoCloseable {
 
   private final Vertx vertx;
-  private final PatchwireServer server;
+  private final PatchwireImpl engine;
+  private final Engine server;
+  private final int port;
   private final EngineOptions options;
 
-  private TestServer(Vertx vertx, PatchwireServer server, EngineOptions options) {
+  private TestServer(Vertx vertx, PatchwireImpl engine, int port, EngineOptions options) {
     this.vertx = vertx;
-    this.server = server;
+    this.engine = engine;
+    this.server = engine.engine().result();
+    this.port = port;
     this.options = options;
   }
 
@@ -61,9 +69,11 @@ public final class TestServer implements AutoCloseable {
   public static TestServer start(EngineOptions options) {
     Vertx vertx = Vertx.vertx();
     try {
-      PatchwireServer server = PatchwireServer.start(vertx, options)
+      PatchwireImpl engine = PatchwireImpl.forServer(vertx, options, EngineMetrics.newRegistry());
+      int port = engine.ready().compose(v -> engine.listen(options.port()))
+          .recover(e -> engine.close().transform(x -> Future.failedFuture(e)))
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      return new TestServer(vertx, server, options);
+      return new TestServer(vertx, engine, port, options);
     } catch (Exception e) {
       vertx.close();
       throw new IllegalStateException("server did not start", e);
@@ -77,9 +87,9 @@ public final class TestServer implements AutoCloseable {
   }
 
   public Vertx vertx() { return vertx; }
-  public PatchwireServer server() { return server; }
+  public Engine server() { return server; }
   public EngineOptions options() { return options; }
-  public int port() { return server.port(); }
+  public int port() { return port; }
   public String epoch() { return server.epoch(); }
   public String baseUrl() { return "http://127.0.0.1:" + port(); }
   public Path dataDir() { return options.dataDir(); }
@@ -87,7 +97,7 @@ public final class TestServer implements AutoCloseable {
   @Override
   public void close() {
     try {
-      server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      engine.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("server did not close", e);
     } finally {

@@ -1,4 +1,4 @@
-package dev.patchwire.server;
+package dev.patchwire.impl;
 
 import dev.patchwire.msg.History;
 import dev.patchwire.msg.MsgStore;

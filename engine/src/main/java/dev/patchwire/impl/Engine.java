@@ -1,4 +1,4 @@
-package dev.patchwire.server;
+package dev.patchwire.impl;
 
 import dev.patchwire.http.EngineHealth;
 import dev.patchwire.auth.Auth;
@@ -30,10 +30,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A running engine: the store and its single writer, the MsgStore, and one HTTP verticle
- * (routes, fan-out, transports) per event loop, all on one port.
+ * A running engine behind {@link PatchwireImpl}: the store and its single writer, the MsgStore,
+ * the streams, and the HTTP verticles of each {@link #listen} (routes, fan-out, transports, one
+ * per event loop, all on one port). Internal: applications use {@link dev.patchwire.Patchwire};
+ * the server's Main reads the parts it logs from here.
  */
-public final class PatchwireServer {
+public final class Engine {
 
   private final Vertx vertx;
   private final DocumentStore store;
@@ -47,7 +49,7 @@ public final class PatchwireServer {
   private final EngineOptions options;
   private final HttpVerticle.Shared shared;
 
-  private PatchwireServer(Vertx vertx, DocumentStore store, Streams streams, String storeDeployment,
+  private Engine(Vertx vertx, DocumentStore store, Streams streams, String storeDeployment,
       EngineHealth health, Auth auth, EngineOptions options, HttpVerticle.Shared shared) {
     this.health = health;
     this.auth = auth;
@@ -60,24 +62,11 @@ public final class PatchwireServer {
     this.shared = shared;
   }
 
-  /** Opens the database, then serves HTTP; fails if either cannot start. */
-  public static Future<PatchwireServer> start(Vertx vertx, EngineOptions options) {
-    return start(vertx, options, EngineMetrics.newRegistry());
-  }
-
-  /** Like {@link #start(Vertx, EngineOptions)}, with the registry that {@code GET /metrics} serves. */
-  public static Future<PatchwireServer> start(Vertx vertx, EngineOptions options,
-      PrometheusMeterRegistry registry) {
-    return open(vertx, options, registry).compose(server -> server.listen(options.host(), options.port())
-        .map(port -> server)
-        .recover(e -> server.close().transform(x -> Future.failedFuture(e))));
-  }
-
   /**
    * Opens the database and the streams, serving nothing yet: then {@link #listen} on a port of
    * its own, or {@link #routes} on an application's router, or both.
    */
-  public static Future<PatchwireServer> open(Vertx vertx, EngineOptions options,
+  static Future<Engine> open(Vertx vertx, EngineOptions options,
       PrometheusMeterRegistry registry) {
     Map<String, CollectionSpec> specs;
     Auth auth;
@@ -116,7 +105,7 @@ public final class PatchwireServer {
             if (options.nodeId() != null) {
               streams.stats().nameNode(options.nodeId());
             }
-            return new PatchwireServer(vertx, store, streams, storeId, health, auth, options, shared);
+            return new Engine(vertx, store, streams, storeId, health, auth, options, shared);
           })
           .recover(e -> vertx.undeploy(storeId).transform(x -> Future.failedFuture(e)));
     });
@@ -155,7 +144,7 @@ public final class PatchwireServer {
   /**
    * Serves HTTP on {@code host:port} (0: a free port), one verticle per event loop; the port it got.
    */
-  public Future<Integer> listen(String host, int port) {
+  Future<Integer> listen(String host, int port) {
     return deployHttp(vertx, options, shared, host, port).map(http -> {
       deployments.addAll(http.ids());
       if (this.port < 0) {
@@ -173,7 +162,7 @@ public final class PatchwireServer {
    * router, on the current event loop: its own fan-out, listening once the future completes.
    * Call it on the event loop whose HTTP server serves the router (a verticle's start).
    */
-  public Future<io.vertx.ext.web.Router> routes() {
+  Future<io.vertx.ext.web.Router> routes() {
     io.vertx.core.Context context = vertx.getOrCreateContext();
     dev.patchwire.stream.Fanout fanout = new dev.patchwire.stream.Fanout(context, streams,
         options.flushIntervalMillis());
@@ -183,9 +172,7 @@ public final class PatchwireServer {
   }
 
   /** The store, for in-process writes and reads (the library API). */
-  public DocumentStore store() { return store; }
-
-  public Vertx vertx() { return vertx; }
+  DocumentStore store() { return store; }
 
   private static Map<String, CollectionSpec> collections(EngineOptions options) {
     Map<String, CollectionSpec> specs = new LinkedHashMap<>();
@@ -250,7 +237,7 @@ public final class PatchwireServer {
   }
 
   /** Closes WebSocket streams with 1001, ends SSE streams, stops HTTP and closes the database. */
-  public Future<Void> close() {
+  Future<Void> close() {
     return streams.admission().closeAll(CloseCode.GOING_AWAY.code(), "server going away")
         .compose(v -> {
           List<Future<Void>> undeploys = new ArrayList<>();

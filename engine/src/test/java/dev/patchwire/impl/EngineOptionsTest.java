@@ -1,4 +1,4 @@
-package dev.patchwire.server;
+package dev.patchwire.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

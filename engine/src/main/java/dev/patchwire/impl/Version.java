@@ -1,4 +1,4 @@
-package dev.patchwire.server;
+package dev.patchwire.impl;
 
 import java.io.IOException;
 import java.io.InputStream;

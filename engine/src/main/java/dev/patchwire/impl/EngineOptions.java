@@ -1,4 +1,4 @@
-package dev.patchwire.server;
+package dev.patchwire.impl;
 
 import dev.patchwire.http.AccessPolicy;
 import dev.patchwire.auth.Auth;
