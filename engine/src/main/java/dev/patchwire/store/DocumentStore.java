@@ -1,11 +1,9 @@
 package dev.patchwire.store;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.patchwire.json.DocLimits;
 import dev.patchwire.json.Json;
-import dev.patchwire.json.PatchException;
 import dev.patchwire.json.Patches;
 import dev.patchwire.msg.Change;
 import io.vertx.core.AsyncResult;
@@ -571,13 +569,9 @@ public final class DocumentStore extends VerticleBase {
 
   /** Reads the current document and applies one write to it, inside the batch's transaction. */
   private Future<Done> perform(SqlConnection conn, Write write, long seq) {
-    CollectionSpec spec = collections.get(write.collection());
-    if (spec == null) {
-      throw new WriteRejected(WriteRejected.Reason.UNKNOWN_COLLECTION,
-          "no collection named '" + write.collection() + "'");
-    }
-    String id = write instanceof Write.Create c && c.id() == null ? UUID.randomUUID().toString()
-        : docId(write);
+    CollectionSpec spec = WriteRules.collection(collections, write);
+    String named = WriteRules.id(write);
+    String id = named == null ? UUID.randomUUID().toString() : named;
     return conn.preparedQuery(dialect.sql("SELECT CAST(body AS VARCHAR), seq FROM pw_docs WHERE coll = ? AND id = ?"))
         .execute(Tuple.of(spec.name(), id))
         .compose(rows -> {
@@ -598,59 +592,17 @@ public final class DocumentStore extends VerticleBase {
         });
   }
 
-  private static String docId(Write write) {
-    if (write instanceof Write.Create c) {
-      return c.id();
-    } else if (write instanceof Write.Put p) {
-      return p.id();
-    } else if (write instanceof Write.Patch p) {
-      return p.id();
-    }
-    return ((Write.Delete) write).id();
-  }
-
-  /** Computes the new document and writes it; runs inside the transaction. */
+  /** Computes the new document by the {@link WriteRules} and writes it; runs inside the transaction. */
   private Future<Done> apply(SqlConnection conn, CollectionSpec spec, String id, Write write,
       String beforeJson, long version, long seq) {
     ObjectNode before = beforeJson == null ? null : (ObjectNode) Json.parse(beforeJson);
-    // USING: an existing document must be inside the write grants before it is touched
-    if (before != null && !write.allowed().test(before)) {
-      throw forbidden(spec, id, "is outside this token's write grants");
+    WriteRules.Effect effect = WriteRules.apply(spec, id, write, before, version, docLimits, Instant.now());
+    if (effect.unchanged()) {
+      return Future.succeededFuture(new Done(
+          new WriteResult(WriteResult.Outcome.UNCHANGED, before, seq - 1, version), null));
     }
-    checkPrecondition(write.ifMatch(), before != null, version);
-    ObjectNode after;
-    if (write instanceof Write.Create c) {
-      if (before != null) {
-        throw new WriteRejected(WriteRejected.Reason.ALREADY_EXISTS,
-            "a document with id '" + id + "' exists; use PUT to replace it");
-      }
-      after = withId(c.body(), id);
-    } else if (write instanceof Write.Put p) {
-      after = withId(p.body(), id);
-    } else if (before == null) {
-      throw notFound(spec, id);
-    } else if (write instanceof Write.Patch p) {
-      after = patched(before, p.patch(), id, docLimits);
-    } else {
-      after = null;
-    }
-
-    String afterJson = null;
-    if (after != null) {
-      boolean changed = spec.prepare(before, after, Instant.now());
-      if (!changed) {
-        return Future.succeededFuture(new Done(
-            new WriteResult(WriteResult.Outcome.UNCHANGED, before, seq - 1, version), null));
-      }
-      // WITH CHECK: what is written must be inside the write grants too
-      if (!write.allowed().test(after)) {
-        throw forbidden(spec, id, before == null ? "would be created outside this token's write grants"
-            : "would leave this token's write grants");
-      }
-      afterJson = Json.write(after);
-      checkLimits(after, afterJson);
-      spec.validate(afterJson);
-    }
+    ObjectNode after = effect.after();
+    String afterJson = effect.afterJson();
 
     Change change;
     Future<RowSet<Row>> docWrite;
@@ -674,115 +626,10 @@ public final class DocumentStore extends VerticleBase {
           .execute(Tuple.of(afterJson, seq, spec.name(), id));
       result = new WriteResult(WriteResult.Outcome.UPDATED, after, seq, seq);
     }
-    String finalAfterJson = afterJson;
     String finalOpsJson = opsJson;
     return docWrite
-        .compose(r -> ChangeLog.insert(conn, dialect, change, finalAfterJson, finalOpsJson))
+        .compose(r -> ChangeLog.insert(conn, dialect, change, afterJson, finalOpsJson))
         .map(r -> new Done(result, change));
-  }
-
-  private static WriteRejected forbidden(CollectionSpec spec, String id, String why) {
-    return new WriteRejected(WriteRejected.Reason.FORBIDDEN, "the document '" + id + "' in "
-        + spec.name() + " " + why);
-  }
-
-  /**
-   * The document as it will be stored, against the limits: its exact UTF-8 size, its values and
-   * its depth (a patch was held to them while it ran; a body's defaults may add to it).
-   */
-  private void checkLimits(ObjectNode after, String afterJson) {
-    if (docLimits == DocLimits.NONE) {
-      return;
-    }
-    long bytes = utf8Length(afterJson);
-    DocLimits.Size size = DocLimits.measure(after, Long.MAX_VALUE);
-    if (bytes > docLimits.maxBytes() || size.nodes() > docLimits.maxNodes()) {
-      throw new WriteRejected(WriteRejected.Reason.DOCUMENT_TOO_LARGE, "the document would be "
-          + (bytes > docLimits.maxBytes() ? bytes + " bytes, more than the limit of " + docLimits.maxBytes()
-              : size.nodes() + " values, more than the limit of " + docLimits.maxNodes())
-          + " (--max-doc-bytes)");
-    }
-    if (size.depth() > docLimits.maxDepth()) {
-      throw new WriteRejected(WriteRejected.Reason.NESTING_TOO_DEEP, "the document would nest "
-          + size.depth() + " levels of arrays and objects, more than " + docLimits.maxDepth());
-    }
-  }
-
-  private static long utf8Length(String s) {
-    long n = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      n += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
-    }
-    return n;
-  }
-
-  private static WriteRejected notFound(CollectionSpec spec, String id) {
-    return new WriteRejected(WriteRejected.Reason.NOT_FOUND,
-        "no document '" + id + "' in " + spec.name());
-  }
-
-  /** The body with the URL's id: an absent id is filled in, a different one is refused. */
-  private static ObjectNode withId(ObjectNode body, String id) {
-    JsonNode given = body.get("id");
-    if (given != null && !(given.isTextual() && given.textValue().equals(id))) {
-      throw new WriteRejected(WriteRejected.Reason.ID_MISMATCH,
-          "the body's id " + given + " differs from the document id '" + id + "'");
-    }
-    ObjectNode doc = body.deepCopy();
-    if (given == null) {
-      // keep id first, which is what people expect to read
-      ObjectNode ordered = Json.object().put("id", id);
-      ordered.setAll(doc);
-      return ordered;
-    }
-    return doc;
-  }
-
-  private static ObjectNode patched(ObjectNode before, JsonNode patch, String id, DocLimits limits) {
-    JsonNode result;
-    try {
-      result = Patches.apply(before, patch, limits);
-    } catch (PatchException e) {
-      throw new WriteRejected(switch (e.kind()) {
-        case INVALID -> WriteRejected.Reason.INVALID_PATCH;
-        case TEST_FAILED -> WriteRejected.Reason.TEST_FAILED;
-        case CONFLICT -> WriteRejected.Reason.PATCH_CONFLICT;
-        case TOO_LARGE -> WriteRejected.Reason.DOCUMENT_TOO_LARGE;
-        case TOO_DEEP -> WriteRejected.Reason.NESTING_TOO_DEEP;
-        case TOO_COSTLY -> WriteRejected.Reason.PATCH_TOO_COSTLY;
-      }, e.getMessage());
-    }
-    if (!result.isObject()) {
-      throw new WriteRejected(WriteRejected.Reason.NOT_AN_OBJECT,
-          "the patched document must stay a JSON object");
-    }
-    JsonNode newId = result.get("id");
-    if (newId == null || !newId.isTextual() || !newId.textValue().equals(id)) {
-      throw new WriteRejected(WriteRejected.Reason.ID_MISMATCH,
-          "a patch cannot change or remove the document's id");
-    }
-    return (ObjectNode) result;
-  }
-
-  /** {@code If-Match}: "*" needs the document to exist; otherwise one of the listed ETags must match. */
-  private static void checkPrecondition(String ifMatch, boolean exists, long version) {
-    if (ifMatch == null) {
-      return;
-    }
-    String expected = "\"" + version + "\"";
-    for (String tag : ifMatch.split(",")) {
-      String t = tag.trim();
-      if (t.startsWith("W/")) {
-        t = t.substring(2);
-      }
-      if ((t.equals("*") && exists) || (exists && t.equals(expected))) {
-        return;
-      }
-    }
-    throw new WriteRejected(WriteRejected.Reason.PRECONDITION_FAILED,
-        exists ? "If-Match " + ifMatch + " does not match the current version " + expected
-            : "If-Match " + ifMatch + " but the document does not exist");
   }
 
   /**
