@@ -59,10 +59,10 @@ class GroupCommitTest {
       previous = r.seq();
     }
     long oneChange = 1_000_000;
-    assertTrue(store.largestCommitBytes() < DocumentStore.MAX_BATCH_BYTES + 3 * oneChange,
-        "largest transaction held " + store.largestCommitBytes() + " bytes of changes");
-    assertTrue(store.commits() >= 4, "tens of MB of waiting writes need several transactions, not "
-        + store.commits());
+    assertTrue(store.writer().largestCommitBytes() < GroupCommitWriter.MAX_BATCH_BYTES + 3 * oneChange,
+        "largest transaction held " + store.writer().largestCommitBytes() + " bytes of changes");
+    assertTrue(store.writer().commits() >= 4, "tens of MB of waiting writes need several transactions, not "
+        + store.writer().commits());
     assertEquals(writes, await(store.snapshot("items")).docs().size());
   }
 
