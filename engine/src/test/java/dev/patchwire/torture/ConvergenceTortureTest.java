@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.patchwire.testing.ProcessServer;
 import dev.patchwire.testing.Rest;
 import dev.patchwire.testing.StrictPatcher;
+import dev.patchwire.testing.TestPostgres;
 import dev.patchwire.testing.WsRecorder;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
@@ -33,7 +34,8 @@ import org.junit.jupiter.api.Test;
  * The convergence torture test (issue 4): a seeded random run of writers, stream subscribers that
  * disconnect, resume, reconnect and stall, and engine restarts by SIGTERM and SIGKILL, on one
  * database; then every subscriber must hold exactly the REST state of its filter at the store's
- * seq, and every acknowledged write must be in the store and in the change log.
+ * seq, and every acknowledged write must be in the store and in the change log. The same run on
+ * three nodes sharing one PostgreSQL is {@link ThreeNodeTortureTest}.
  *
  * <p>How to run it longer, and what it prints: {@code docs/testing.md}.
  */
@@ -50,21 +52,31 @@ class ConvergenceTortureTest {
   @Test
   @DisplayName("every subscriber converges to REST, every ack survives, across resumes, resyncs and restarts (kill -9 included)")
   void torture() throws Exception {
-    TortureConfig cfg = TortureConfig.fromSystemProperties();
+    torture(TortureConfig.fromSystemProperties());
+  }
+
+  /**
+   * One seeded run of {@code cfg}: one engine on a data folder of its own, or {@code cfg.nodes()}
+   * engines on a fresh database of the test PostgreSQL.
+   */
+  void torture(TortureConfig cfg) throws Exception {
     System.out.println("torture: seed " + cfg.seed() + " (rerun with -Dtorture.seed=" + cfg.seed() + "); " + cfg);
-    Path data = Files.createTempDirectory("patchwire-torture");
+    List<Path> data = new ArrayList<>();
     try {
+      for (int i = 0; i < cfg.nodes(); i++) {
+        data.add(Files.createTempDirectory("patchwire-torture"));
+      }
       run(cfg, data);
     } catch (Throwable t) {
       throw new AssertionError("torture failed with seed " + cfg.seed() + " (rerun with -Dtorture.seed=" + cfg.seed()
           + "): " + t.getMessage(), t);
     } finally {
       clients.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      ProcessServer.deleteTree(data);
+      data.forEach(ProcessServer::deleteTree);
     }
   }
 
-  private void run(TortureConfig cfg, Path data) throws Exception {
+  private void run(TortureConfig cfg, List<Path> data) throws Exception {
     long started = System.nanoTime();
     Random random = new Random(cfg.seed());
     Queue<String> failures = new ConcurrentLinkedQueue<>();
@@ -73,8 +85,10 @@ class ConvergenceTortureTest {
     AtomicBoolean stopWriters = new AtomicBoolean();
     CountDownLatch finalGo = new CountDownLatch(1);
 
-    try (Servers servers = new Servers(data, "--collection", "items", "--subscriber-buffer-bytes", "16k",
-        "--history-bytes", "256k", "--sse-ping-interval", "5000", "--ping-interval", "5000")) {
+    String[] args = {"--collection", "items", "--subscriber-buffer-bytes", "16k",
+        "--history-bytes", "256k", "--sse-ping-interval", "5000", "--ping-interval", "5000"};
+    try (Servers servers = cfg.nodes() == 1 ? new Servers(data.get(0), args)
+        : Servers.cluster(data, TestPostgres.shared().newDatabaseUrl(), args)) {
       List<Subscriber> subscribers = new ArrayList<>();
       List<Thread> subscriberThreads = new ArrayList<>();
       for (int i = 0; i < cfg.subscribers(); i++) {
@@ -91,29 +105,29 @@ class ConvergenceTortureTest {
         writerThreads.add(start(w, "torture-writer-" + i));
       }
 
-      // the chaos: restarts while the others run
+      // the chaos: restarts while the others run (a CI run: two on one node, three on several,
+      // kill -9 and graceful alternating; the node and its time down are seeded too)
       long deadline = System.nanoTime() + cfg.duration().toNanos();
       boolean kill = random.nextBoolean();
       int restarts = 0;
-      long nextRestart = System.nanoTime() + (cfg.periodicRestarts() ? cfg.restartEvery().toNanos() : cfg.duration().toNanos() / 3);
+      int planned = cfg.nodes() == 1 ? 2 : 3;
+      long nextRestart = System.nanoTime() + (cfg.periodicRestarts() ? cfg.restartEvery().toNanos() : cfg.duration().toNanos() / (planned + 1));
       while (System.nanoTime() < deadline && ops.get() < cfg.ops() && failures.isEmpty()
           && writerThreads.stream().anyMatch(Thread::isAlive)) {
         boolean due = cfg.periodicRestarts() ? System.nanoTime() >= nextRestart
-            : ops.get() >= cfg.ops() * (restarts + 1) / 3 || System.nanoTime() >= nextRestart;
-        if (due && (cfg.periodicRestarts() || restarts < 2)) {
-          System.out.printf("torture: %s at %d ops, %d s%n", kill ? "kill -9" : "graceful stop", ops.get(),
-              (System.nanoTime() - started) / 1_000_000_000);
-          servers.restart(kill);
+            : ops.get() >= cfg.ops() * (restarts + 1) / (planned + 1) || System.nanoTime() >= nextRestart;
+        if (due && (cfg.periodicRestarts() || restarts < planned)) {
+          restart(servers, random, kill, ops.get(), started);
           kill = !kill;
           restarts++;
-          long every = cfg.periodicRestarts() ? cfg.restartEvery().toNanos() : cfg.duration().toNanos() / 3;
+          long every = cfg.periodicRestarts() ? cfg.restartEvery().toNanos() : cfg.duration().toNanos() / (planned + 1);
           nextRestart = System.nanoTime() + every / 2 + (long) (random.nextDouble() * every);
         }
         Thread.sleep(50);
       }
       if (!cfg.periodicRestarts()) {
-        while (restarts < 2 && failures.isEmpty()) {
-          servers.restart(kill);
+        while (restarts < planned && failures.isEmpty()) {
+          restart(servers, random, kill, ops.get(), started);
           kill = !kill;
           restarts++;
         }
@@ -126,23 +140,38 @@ class ConvergenceTortureTest {
       stopWriters.set(true);
       join(writerThreads, "writer");
       subscribers.forEach(Subscriber::finish);
-      Servers.Up up = servers.awaitUp(Duration.ofSeconds(60));
+      List<Servers.Up> all = servers.awaitAll(Duration.ofSeconds(60));
+      Servers.Up up = all.get(0);
       Rest.Response headList = up.rest().list("tasks");
       assertEquals(200, headList.status(), "GET tasks after the run: " + headList.body() + "\nengine output (tail):\n" + tail(servers.output()));
       long head = headList.seq();
       assertEquals(head, up.rest().list("items").expect(200).seq(), "one store-wide seq");
       finalGo.countDown();
       join(subscriberThreads, "subscriber");
-      servers.addStats(up);
+      all.forEach(servers::addStats);
       assertTrue(failures.isEmpty(), failures.size() + " failure(s), first ones:\n  " + first(failures)
           + "\nengine output (tail):\n" + tail(servers.output()));
 
-      // 1. every subscriber, resumed once more, holds REST's filtered state at the store's seq
+      // 1. every subscriber, resumed once more, holds REST's filtered state at the store's seq, on every node
       for (Subscriber s : subscribers) {
         assertEquals(head, s.finalReadySeq, s.name() + ": the final Ready's seq is the store's seq");
-        Rest.Response list = s.where == null ? up.rest().list(s.collection) : up.rest().list(s.collection, s.where);
-        assertEquals(head, list.expect(200).seq(), "REST answers at the same seq");
-        assertSameDocs(list.json().get(s.collection), s.patcher.docs(), s.name() + " vs REST at seq " + head);
+        for (Servers.Up node : all) {
+          Rest.Response list = s.where == null ? node.rest().list(s.collection) : node.rest().list(s.collection, s.where);
+          assertEquals(head, list.expect(200).seq(), "REST of node " + node.node() + " answers at the same seq");
+          assertSameDocs(list.json().get(s.collection), s.patcher.docs(),
+              s.name() + " vs node " + node.node() + "'s REST at seq " + head);
+        }
+      }
+
+      // 1b. an unfiltered subscriber got every acknowledged change of its collection, as a change
+      // or inside a snapshot (each change at most once: its seqs only ever increase)
+      for (Subscriber s : subscribers) {
+        if (s.where != null) {
+          continue;
+        }
+        List<Long> missed = acks.stream().filter(a -> a.collection().equals(s.collection) && !s.delivered(a.seq()))
+            .map(Writer.Ack::seq).sorted().limit(5).toList();
+        assertTrue(missed.isEmpty(), s.name() + " never got the acknowledged change(s) at seq " + missed);
       }
 
       // 2. every acknowledged write is in the store: REST holds exactly the writers' models
@@ -156,11 +185,13 @@ class ConvergenceTortureTest {
         for (Writer w : writers) {
           w.model.get(c).forEach(want::set);
         }
-        assertSameDocs(want, up.rest().list(c).json().get(c), c + ": REST vs every acknowledged write");
+        for (Servers.Up node : all) {
+          assertSameDocs(want, node.rest().list(c).json().get(c), c + ": node " + node.node() + "'s REST vs every acknowledged write");
+        }
       }
 
       // 3. the change log holds every acknowledged change: replaying it from the start gives the same state
-      Map<String, Long> logAudit = auditLog(up, acks, head, servers);
+      Map<String, Long> logAudit = auditLog(all.get(all.size() - 1), acks, head, servers);
 
       // the numbers
       Map<String, Long> totals = new TreeMap<>();
@@ -168,6 +199,7 @@ class ConvergenceTortureTest {
       subscribers.forEach(s -> s.counts.forEach((k, v) -> totals.merge("streams." + k, v, Long::sum)));
       totals.put("restarts.graceful", servers.gracefulStops.get());
       totals.put("restarts.kill9", servers.kills.get());
+      totals.put("nodes", (long) cfg.nodes());
       totals.put("engine.totals.resyncs", servers.statsResyncs.get());
       totals.put("engine.totals.drops", servers.statsDrops.get());
       totals.put("acks", (long) acks.size());
@@ -176,7 +208,20 @@ class ConvergenceTortureTest {
       System.out.printf("torture: seed %d passed in %d s: %s%n", cfg.seed(), (System.nanoTime() - started) / 1_000_000_000, totals);
       assertTrue(totals.getOrDefault("streams.resumedReady", 0L) > 0, "some resumes happened: " + totals);
       assertTrue(servers.kills.get() > 0 && servers.gracefulStops.get() > 0, "both kinds of restart happened: " + totals);
+      if (cfg.nodes() > 1) {
+        assertTrue(totals.getOrDefault("streams.resumedOnAnotherNode", 0L) > 0, "some resumes on another node: " + totals);
+      }
     }
+  }
+
+  /** Stops one engine (kill -9 or SIGTERM) and starts it again; with several nodes, a seeded one after a seeded time down. */
+  private static void restart(Servers servers, Random random, boolean kill, long ops, long started) {
+    int node = servers.nodes() == 1 ? 0 : random.nextInt(servers.nodes());
+    Duration down = servers.nodes() == 1 ? Duration.ZERO : Duration.ofMillis(500 + random.nextInt(2000));
+    System.out.printf("torture: %s%s at %d ops, %d s%n", kill ? "kill -9" : "graceful stop",
+        servers.nodes() == 1 ? "" : " of node-" + node + " for " + down.toMillis() + " ms", ops,
+        (System.nanoTime() - started) / 1_000_000_000);
+    servers.restart(node, kill, down);
   }
 
   /**

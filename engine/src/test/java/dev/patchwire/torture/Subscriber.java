@@ -9,10 +9,14 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -24,12 +28,17 @@ import java.util.concurrent.TimeUnit;
  * {@code since} (or Last-Event-ID), reconnects fresh, or stalls (stops reading for seconds, so the
  * engine drops and resyncs it). A close by the engine (a restart) is followed by a resume.
  * At the end it resumes once more and holds the position Ready gives, to be compared with REST.
+ * With several nodes it keeps to its own node while that one runs and goes to another (resuming
+ * with {@code since}) while it is down. It records the seq of every change it got and the range
+ * each snapshot stood for, so that the test can check that no change was missed.
  */
 final class Subscriber implements Runnable {
 
   static final int RCVBUF = 16 * 1024;
 
   final int index;
+  /** The node this subscriber connects to while it runs. */
+  private final int node;
   final String collection;
   final String where;
   final boolean ws;
@@ -41,6 +50,10 @@ final class Subscriber implements Runnable {
   private volatile boolean finishing;
   final StrictPatcher patcher;
   final Map<String, Long> counts = new HashMap<>();
+  /** The seq of every change applied (replayed or live), across connections. */
+  final Set<Long> changeSeqs = new HashSet<>();
+  /** {from, to}: a snapshot at seq {@code to} applied while holding {@code from}; it stands for every change in between. */
+  final List<long[]> snapshotCovers = new ArrayList<>();
 
   String epoch;
   long position = -1;
@@ -53,6 +66,7 @@ final class Subscriber implements Runnable {
   Subscriber(int index, String collection, String where, boolean ws, long seed, Vertx clients, Servers servers,
       Queue<String> failures, CountDownLatch finalGo) {
     this.index = index;
+    this.node = index % servers.nodes();
     this.collection = collection;
     this.where = where;
     this.ws = ws;
@@ -66,6 +80,19 @@ final class Subscriber implements Runnable {
 
   String name() {
     return "subscriber " + index + " (" + (ws ? "ws" : "sse") + " " + collection + (where == null ? "" : "?where=" + where) + ")";
+  }
+
+  /** Whether the change at {@code seq} reached this subscriber: as a change, or inside a snapshot. */
+  boolean delivered(long seq) {
+    if (changeSeqs.contains(seq)) {
+      return true;
+    }
+    for (long[] c : snapshotCovers) {
+      if (seq > c[0] && seq <= c[1]) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Asks the thread to stop its random walk, disconnect and wait for the final resume. */
@@ -146,9 +173,9 @@ final class Subscriber implements Runnable {
     long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
     long backoff = 100;
     while (true) {
-      Servers.Up up = servers.awaitUp(Duration.ofSeconds(180));
+      Servers.Up up = servers.awaitUp(node, Duration.ofSeconds(180));
       try {
-        conn = new Connection(up.port(), since);
+        conn = new Connection(up.node(), up.port(), since);
         count(since == null ? "freshConnects" : "resumeConnects");
         return;
       } catch (AssertionError e) {
@@ -187,6 +214,9 @@ final class Subscriber implements Runnable {
   /** One connection and its place in the protocol. */
   private final class Connection {
     final String since;
+    /** This connection's node, and the previous connection's (-1 for the first). */
+    final int onNode;
+    final int previousNode;
     final WsRecorder wsRec;
     final SseRecorder sseRec;
     boolean sawSnapshot;
@@ -195,8 +225,10 @@ final class Subscriber implements Runnable {
     long readySeq = -1;
     boolean expectingSnapshot;
 
-    Connection(int port, String since) {
+    Connection(int onNode, int port, String since) {
       this.since = since;
+      this.onNode = onNode;
+      this.previousNode = conn == null ? -1 : conn.onNode;
       StringBuilder q = new StringBuilder();
       if (where != null) {
         q.append("where=").append(Rest.encode(where));
@@ -239,7 +271,7 @@ final class Subscriber implements Runnable {
         } else if (f.containsKey("Ready")) {
           ready(f.getString("epoch"), f.getLong("seq"), f.getBoolean("resumed"));
         } else if (f.containsKey("Resync")) {
-          resync();
+          resync(Rest.parse(f.getJsonObject("Resync").encode()));
         } else {
           throw new AssertionError("unexpected frame " + f.encode());
         }
@@ -263,7 +295,7 @@ final class Subscriber implements Runnable {
           JsonNode r = e.json();
           ready(r.path("epoch").asText(), r.path("seq").asLong(), r.path("resumed").asBoolean());
         }
-        case "resync" -> resync();
+        case "resync" -> resync(e.json());
         default -> throw new AssertionError("unexpected SSE event " + e);
       }
       return true;
@@ -278,7 +310,12 @@ final class Subscriber implements Runnable {
           throw new AssertionError("a second snapshot before Ready (seq " + seq + ")");
         }
         checkEpoch(frameEpoch);
+        if (seq < position) {
+          throw new AssertionError("a snapshot at seq " + seq + " behind the position held, " + position
+              + " (every change up to it was already committed)");
+        }
         patcher.apply(patch, seq, true);
+        snapshotCovers.add(new long[] {position, seq});
         position = seq;
         sawSnapshot = true;
         expectingSnapshot = false;
@@ -301,6 +338,7 @@ final class Subscriber implements Runnable {
         throw new AssertionError("live seq " + seq + " is not greater than the position held, " + position);
       }
       patcher.apply(patch, seq, false);
+      changeSeqs.add(seq);
       position = seq;
       count(ready ? "live" : "replayed");
     }
@@ -324,11 +362,19 @@ final class Subscriber implements Runnable {
       resumed = isResumed;
       readySeq = seq;
       count(isResumed ? "resumedReady" : "snapshotReady");
+      if (isResumed && previousNode >= 0 && previousNode != onNode) {
+        count("resumedOnAnotherNode");
+      }
     }
 
-    private void resync() {
+    /** PROTOCOL.md 3.1: a Resync only after the engine dropped this subscriber's messages. */
+    private void resync(JsonNode body) {
       if (!ready || expectingSnapshot) {
         throw new AssertionError("Resync before Ready or twice in a row");
+      }
+      if (!"lagged".equals(body.path("reason").asText()) || !body.path("dropped").canConvertToLong()
+          || body.path("dropped").asLong() < 0) {
+        throw new AssertionError("a Resync the protocol does not allow: " + body);
       }
       expectingSnapshot = true;
       count("resyncs");

@@ -39,6 +39,8 @@ final class Writer implements Runnable {
   record Ack(String collection, String id, long seq) {}
 
   private final int index;
+  /** The node this writer sends to while it runs (another one while it is down). */
+  private final int node;
   private final boolean bulk;
   private final Random random;
   private final Servers servers;
@@ -60,6 +62,7 @@ final class Writer implements Runnable {
   Writer(int index, boolean bulk, long seed, Servers servers, AtomicLong ops, long maxOps, BooleanSupplier stop,
       Queue<Ack> acks, Queue<String> failures) {
     this.index = index;
+    this.node = index % servers.nodes();
     this.bulk = bulk;
     this.random = new Random(seed);
     this.servers = servers;
@@ -186,7 +189,7 @@ final class Writer implements Runnable {
    */
   private void write(String kind, String c, String id, JsonNode before, String method, String path,
       String type, JsonNode body, JsonNode attempted) {
-    Servers.Up up = servers.awaitUp(Duration.ofSeconds(120));
+    Servers.Up up = servers.awaitUp(node, Duration.ofSeconds(120));
     Rest.Response r;
     try {
       r = up.rest().send(method, path, type, body == null ? null : body.toString());
@@ -223,9 +226,14 @@ final class Writer implements Runnable {
   /** A write with no answer: read the document back and accept "before" or "attempted" only. */
   private void resolve(String c, String id, JsonNode before, JsonNode attempted, String what) {
     counts.merge("uncertain", 1L, Long::sum);
+    if (servers.nodes() > 1) {
+      // another node answers at once: a COMMIT the killed node had sent may still be finishing
+      // in PostgreSQL, and reading before it lands would take "attempted" for "before"
+      sleep(1000);
+    }
     long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
     while (System.nanoTime() < deadline) {
-      Servers.Up up = servers.awaitUp(Duration.ofSeconds(120));
+      Servers.Up up = servers.awaitUp(node, Duration.ofSeconds(120));
       Rest.Response r;
       try {
         r = up.rest().get(c, id);
