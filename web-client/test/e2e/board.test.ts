@@ -11,13 +11,12 @@
  * the same port: both pages recover by themselves to "Live", and a change made after the restart
  * shows in both.
  *
- * Every stream message either page receives is checked as it arrives (a WireLog per connection,
- * test/support/wireLog.ts): each against the wire schemas, and each connection in the protocol's
- * order (start → one Ready → strictly increasing live seqs). WebSocket frames come from
- * playwright's `framereceived`; SSE streams (the client's `auto` transport falls back to them
- * when a WebSocket cannot connect, e.g. at the moment the engine comes back) from a wrapper of
- * the page's `fetch` that hands each chunk to the test. Each test fails on a violation seen
- * during it; the last test also checks that frames were seen at all, on every connection.
+ * Every stream message either page receives is checked as it arrives (test/support/pageWire.ts:
+ * a WireLog per connection, each message against the wire schemas, each connection in the
+ * protocol's order; SSE streams too, which the client's `auto` transport falls back to when a
+ * WebSocket cannot connect, e.g. at the moment the engine comes back). Each test fails on a
+ * violation seen during it; the last test also checks that frames were seen at all, on every
+ * connection.
  *
  * Test hooks: the `data-testid`s listed at the top of board/main.ts.
  * Chromium: $CHROMIUM_PATH or /usr/bin/chromium. Screenshot: web-client/target/e2e/board.png.
@@ -28,165 +27,21 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page, type Route } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PatchwireClient } from '../../src/index';
-import { SseParser } from '../../src/sse';
 import { startEngine, WEB_CLIENT_DIR, type Engine } from '../support/engine';
-import { WireLog } from '../support/wireLog';
-import { validateErrorBody } from '../support/wireSchemas';
+import {
+  columnsFromServer,
+  columnsOf,
+  ids,
+  STATUSES,
+  whereIs,
+  type Columns,
+  type Status,
+  type Task,
+} from '../support/boardPage';
+import { PageWire } from '../support/pageWire';
 
-const STATUSES = ['todo', 'inprogress', 'inreview', 'done', 'cancelled'] as const;
-type Status = (typeof STATUSES)[number];
 /** "within 1 s" of the action */
 const LIVE_MS = 1000;
-
-interface Task {
-  id: string;
-  project_id: string;
-  title: string;
-  status: Status;
-  description?: string | null;
-  position?: number;
-}
-
-interface CardInfo {
-  id: string;
-  title: string;
-  description: string;
-  status: string;
-  pending: string;
-}
-
-type Columns = Record<Status, CardInfo[]>;
-
-/** What a page shows: each column's cards in display order. */
-function columnsOf(page: Page): Promise<Columns> {
-  return page.evaluate((statuses) => {
-    const out: Record<string, unknown[]> = {};
-    for (const status of statuses) {
-      const list = document.querySelector(`[data-testid="column-list-${status}"]`);
-      out[status] = [...(list?.querySelectorAll<HTMLElement>('[data-task-id]') ?? [])].map((el) => ({
-        id: el.dataset.taskId ?? '',
-        title: el.querySelector('[data-testid="task-title"]')?.textContent ?? '',
-        description: el.querySelector('[data-testid="task-description"]')?.textContent ?? '',
-        status: el.dataset.status ?? '',
-        pending: el.dataset.pending ?? '',
-      }));
-    }
-    return out as Columns;
-  }, STATUSES as unknown as string[]);
-}
-
-/** Where a card is: its column and index, or null when the page does not show it. */
-async function whereIs(page: Page, id: string): Promise<{ column: Status; index: number; title: string } | null> {
-  const columns = await columnsOf(page);
-  for (const status of STATUSES) {
-    const index = columns[status].findIndex((c) => c.id === id);
-    if (index >= 0) return { column: status, index, title: columns[status][index]!.title };
-  }
-  return null;
-}
-
-const ids = (columns: Columns, status: Status) => columns[status].map((c) => c.id);
-
-/** The columns the server's documents make (same order rule as the board: position, then id). */
-function columnsFromServer(docs: Record<string, Task>): Record<Status, string[]> {
-  const out = Object.fromEntries(STATUSES.map((s) => [s, [] as Task[]])) as Record<Status, Task[]>;
-  for (const t of Object.values(docs)) out[t.status].push(t);
-  const key = (t: Task) => (typeof t.position === 'number' ? t.position : Infinity);
-  for (const s of STATUSES) {
-    out[s].sort((a, b) => key(a) - key(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  }
-  return Object.fromEntries(STATUSES.map((s) => [s, out[s].map((t) => t.id)])) as Record<Status, string[]>;
-}
-
-/** One stream connection a page opened, as the page received it. */
-interface Connection {
-  page: string;
-  transport: 'ws' | 'sse';
-  /** path and query of the stream URL */
-  url: string;
-  /** one WireLog per connection: its checks never need `newConnection()` */
-  log: WireLog;
-  closed: boolean;
-}
-
-const pathOf = (url: string) => {
-  const u = new URL(url);
-  return decodeURIComponent(u.pathname + u.search);
-};
-const isSseUrl = (url: string) => /\/stream\/sse$/.test(new URL(url).pathname);
-
-/** What the SSE wrapper in the page reports to the test (see captureSse). */
-type SseReport = 'open' | 'chunk' | 'end' | 'refused' | 'error-body';
-
-/**
- * Runs in the page before its scripts: wraps `fetch` so that the body of every SSE stream the
- * page reads also goes, chunk by chunk (decoded as UTF-8 in stream mode), to the test through
- * the exposed `__e2eSse`. The page still reads the same bytes at the same pace: the wrapper only
- * reads from the network when the page reads from it, and a cancel goes through.
- */
-function captureSse(): void {
-  const w = window as unknown as {
-    fetch: typeof fetch;
-    __e2eSse: (id: string, kind: SseReport, text: string) => Promise<void>;
-  };
-  const original = w.fetch.bind(window);
-  const doc = Math.random().toString(36).slice(2);
-  let next = 0;
-  w.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (!/\/stream\/sse$/.test(new URL(url, location.href).pathname)) {
-      return original(input, init);
-    }
-    const id = `${doc}:${++next}`;
-    const report = (kind: SseReport, text: string) => void w.__e2eSse(id, kind, text).catch(() => undefined);
-    let response: Response;
-    try {
-      response = await original(input, init);
-    } catch (e) {
-      report('refused', `${url}: ${String(e)}`);
-      throw e;
-    }
-    report('open', `${response.status} ${new URL(url, location.href).href}`);
-    if (response.status !== 200 || response.body === null) {
-      void response
-        .clone()
-        .text()
-        .then((text) => report('error-body', text));
-      return response;
-    }
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    let ended = false;
-    const end = () => {
-      if (!ended) report('end', decoder.decode());
-      ended = true;
-    };
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        let chunk: ReadableStreamReadResult<Uint8Array>;
-        try {
-          chunk = await reader.read();
-        } catch (e) {
-          end();
-          controller.error(e);
-          return;
-        }
-        if (chunk.done) {
-          end();
-          controller.close();
-          return;
-        }
-        report('chunk', decoder.decode(chunk.value, { stream: true }));
-        controller.enqueue(chunk.value);
-      },
-      cancel(reason) {
-        end();
-        return reader.cancel(reason);
-      },
-    });
-    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-  };
-}
 
 describe('kanban board in two browsers against the real engine', () => {
   let engine: Engine;
@@ -197,103 +52,15 @@ describe('kanban board in two browsers against the real engine', () => {
   let B: Page;
   const pageErrors: string[] = [];
   const latencies: Record<string, number> = {};
+  const wire = new PageWire();
   /** every stream connection of both pages, in the order they were opened */
-  const connections: Connection[] = [];
-  /** wire problems outside any one connection's order (e.g. an SSE refusal body off schema) */
-  const wireProblems: string[] = [];
+  const connections = wire.connections;
   /** SSE responses with status 200 the browser saw, per page (to prove the wrapper saw them all) */
-  const sseResponses: Record<string, number> = {};
+  const sseResponses = wire.sseResponses;
   let violationsReported = 0;
 
-  function wireViolations(): string[] {
-    return [...wireProblems, ...connections.flatMap((c) => c.log.violations)];
-  }
-
-  /** Validates, as they arrive, the stream messages `page` receives (before its first navigation). */
-  async function watchWire(page: Page, name: string): Promise<void> {
-    let wsCount = 0;
-    page.on('websocket', (ws) => {
-      const connection: Connection = {
-        page: name,
-        transport: 'ws',
-        url: pathOf(ws.url()),
-        log: new WireLog(`${name} ws#${++wsCount} ${pathOf(ws.url())}`),
-        closed: false,
-      };
-      connections.push(connection);
-      ws.on('framereceived', ({ payload }) => {
-        const { log } = connection;
-        if (typeof payload !== 'string') {
-          log.violations.push(`${log.name}: a binary frame (${payload.length} bytes); the protocol sends text frames only`);
-          return;
-        }
-        let frame: unknown;
-        try {
-          frame = JSON.parse(payload) as unknown;
-        } catch {
-          log.violations.push(`${log.name}: a frame that is not JSON: ${payload.slice(0, 200)}`);
-          return;
-        }
-        log.onMessage({ transport: 'ws', frame });
-      });
-      ws.on('close', () => (connection.closed = true));
-    });
-
-    sseResponses[name] = 0;
-    page.on('response', (response) => {
-      if (isSseUrl(response.url()) && response.status() === 200) sseResponses[name]! += 1;
-    });
-    let sseCount = 0;
-    const sse = new Map<string, { connection: Connection; parser: SseParser }>();
-    await page.exposeFunction('__e2eSse', (id: string, kind: SseReport, text: string) => {
-      if (kind === 'refused') return; // no server: nothing received
-      if (kind === 'error-body') {
-        // a refused stream answers with the JSON error body (PROTOCOL.md §3)
-        try {
-          validateErrorBody(JSON.parse(text) as unknown);
-        } catch (e) {
-          wireProblems.push(`${name}: SSE refusal body: ${(e as Error).message}: ${text.slice(0, 300)}`);
-        }
-        return;
-      }
-      if (kind === 'open') {
-        const [status, url] = text.split(' ', 2) as [string, string];
-        if (status !== '200') return;
-        const connection: Connection = {
-          page: name,
-          transport: 'sse',
-          url: pathOf(url),
-          log: new WireLog(`${name} sse#${++sseCount} ${pathOf(url)}`),
-          closed: false,
-        };
-        connections.push(connection);
-        // the same raw shape the client reports (src/transports.ts): data parsed as JSON when there is some
-        const parser = new SseParser((ev) => {
-          const raw: { event: string; id?: string; data?: unknown } = { event: ev.event };
-          if (ev.id !== undefined) raw.id = ev.id;
-          if (ev.data !== '') {
-            try {
-              raw.data = JSON.parse(ev.data) as unknown;
-            } catch {
-              raw.data = ev.data; // the schema check reports it
-            }
-          }
-          connection.log.onMessage({ transport: 'sse', event: raw });
-        });
-        sse.set(id, { connection, parser });
-        return;
-      }
-      const stream = sse.get(id);
-      if (!stream) return;
-      stream.parser.push(text);
-      if (kind === 'end') {
-        stream.parser.end();
-        stream.connection.closed = true;
-        sse.delete(id);
-      }
-    });
-    await page.addInitScript(captureSse);
-  }
+  const wireViolations = (): string[] => wire.violations();
+  const watchWire = (page: Page, name: string): Promise<void> => wire.watch(page, name);
 
   async function openBoard(name: string): Promise<Page> {
     const dir = mkdtempSync(join(tmpdir(), 'patchwire-e2e-chromium-'));
