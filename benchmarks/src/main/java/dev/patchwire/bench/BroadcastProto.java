@@ -7,6 +7,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -63,7 +64,8 @@ public final class BroadcastProto {
         default -> { } // the engine's flags (--data, --collection...) are accepted and ignored
       }
     }
-    Vertx vertx = Vertx.vertx();
+    // the engine's transport choice (native epoll where it loads), so that the two compare
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
     vertx.eventBus().registerCodec(new LocalCodec());
     Context writer = vertx.getOrCreateContext();
     long[] seq = {0};
@@ -77,6 +79,7 @@ public final class BroadcastProto {
     }, new DeploymentOptions().setInstances(2 * Runtime.getRuntime().availableProcessors()))
         .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     System.out.println("broadcast prototype (" + (coalesce ? "coalesced flushes" : "flush per frame")
+        + ", transport " + (vertx.isNativeTransportEnabled() ? "native" : "nio")
         + ") listening on http://127.0.0.1:" + loops.get(0).actualPort + " deployment " + id);
     System.out.flush();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> vertx.close()));

@@ -72,6 +72,12 @@ public final class LoadRun {
       "  --server-opt OPT      extra JVM option for the spawned server (repeatable), e.g. -Xmx2g",
       "  --server-main CLASS   spawn this main class from LoadRun's class path instead of the engine jar",
       "  --server-arg ARG      extra argument for the spawned server (repeatable)",
+      "  --server KIND         what --spawn starts: engine (default), broadcast (BroadcastProto, the bare",
+      "                        Vert.x broadcast) or ws (the Node ws hub, benchmarks/ws-hub/hub.js)",
+      "  --ws-hub PATH         the Node hub's script (default benchmarks/ws-hub/hub.js or ws-hub/hub.js)",
+      "  --nodes N             spawn N engine nodes on --database-url (PostgreSQL): subscribers spread",
+      "                        over them round robin, the writer on node 1; latency also per other node",
+      "  --database-url URL    postgresql://USER@HOST:PORT/DB for --nodes (a fresh database per run)",
       "  --collection NAME     collection to write and follow (default bench)",
       "  --label TEXT          name of this run in the report",
       "  --out FILE            append the result as one JSON line",
@@ -100,6 +106,10 @@ public final class LoadRun {
     String serverMain;
     List<String> serverArgs = new ArrayList<>();
     String collection = "bench";
+    String server = "engine";
+    String wsHub;
+    int nodes = 1;
+    String databaseUrl;
     String label = "";
     Path out;
     boolean check;
@@ -135,6 +145,10 @@ public final class LoadRun {
               case "--server-main" -> o.serverMain = v;
               case "--server-arg" -> o.serverArgs.add(v);
               case "--collection" -> o.collection = v;
+              case "--server" -> o.server = v;
+              case "--ws-hub" -> o.wsHub = v;
+              case "--nodes" -> o.nodes = Integer.parseInt(v);
+              case "--database-url" -> o.databaseUrl = v;
               case "--label" -> o.label = v;
               case "--out" -> o.out = Path.of(v);
               default -> throw new IllegalArgumentException("unknown option " + a);
@@ -145,8 +159,15 @@ public final class LoadRun {
       if (o.spawn == (o.url != null)) {
         throw new IllegalArgumentException("give either --url or --spawn");
       }
-      if (o.clients < 0 || o.rate < 0 || o.duration <= 0 || o.warmup < 0 || o.loops < 1) {
+      if (o.clients < 0 || o.rate < 0 || o.duration <= 0 || o.warmup < 0 || o.loops < 1
+          || o.nodes < 1 || o.nodes > 8) {
         throw new IllegalArgumentException("bad numbers");
+      }
+      if (!List.of("engine", "broadcast", "ws").contains(o.server)) {
+        throw new IllegalArgumentException("--server wants engine, broadcast or ws, not " + o.server);
+      }
+      if (o.nodes > 1 && (!o.spawn || !o.server.equals("engine") || o.databaseUrl == null)) {
+        throw new IllegalArgumentException("--nodes N wants --spawn, the engine and --database-url");
       }
       return o;
     }
@@ -177,6 +198,10 @@ public final class LoadRun {
     public long errorFrames;
     public long closedEarly;
     public Histogram latencyMicros;
+    /** With --nodes: latency of the subscribers on nodes other than the writer's. */
+    public Histogram otherNodeLatencyMicros;
+    public int nodes = 1;
+    public String server = "engine";
     public Histogram writeAckMicros;
     public double serverCpuSeconds = -1;
     public double serverUserSeconds = -1;
@@ -214,6 +239,7 @@ public final class LoadRun {
     JsonObject toJson() {
       JsonObject j = new JsonObject()
           .put("label", label).put("date", Instant.now().toString())
+          .put("server", server).put("nodes", nodes)
           .put("clients", clients).put("rate", rate).put("durationSeconds", durationSeconds)
           .put("pinned", pinned)
           .put("connected", connected).put("connectFailures", connectFailures)
@@ -247,6 +273,9 @@ public final class LoadRun {
       if (writeAckMicros != null && writeAckMicros.getTotalCount() > 0) {
         j.put("writeAckMillis", percentiles(writeAckMicros));
       }
+      if (otherNodeLatencyMicros != null && otherNodeLatencyMicros.getTotalCount() > 0) {
+        j.put("otherNodeLatencyMillis", percentiles(otherNodeLatencyMicros));
+      }
       return j;
     }
 
@@ -265,7 +294,8 @@ public final class LoadRun {
     }
 
     void print(PrintStream out) {
-      out.printf(Locale.ROOT, "== patchwire load run %s%n", label == null ? "" : label);
+      out.printf(Locale.ROOT, "== patchwire load run %s (%s%s)%n", label == null ? "" : label, server,
+          nodes > 1 ? ", " + nodes + " nodes" : "");
       out.printf(Locale.ROOT, "clients %d (connected %d, connect failures %d, closed early %d), "
           + "rate %d/s, measured %.1f s%s%n", clients, connected, connectFailures, closedEarly, rate,
           durationSeconds, pinned ? ", server on core 0, generator on core 1" : "");
@@ -281,6 +311,12 @@ public final class LoadRun {
             latencyMicros.getValueAtPercentile(50) / 1000.0, latencyMicros.getValueAtPercentile(90) / 1000.0,
             latencyMicros.getValueAtPercentile(99) / 1000.0, latencyMicros.getValueAtPercentile(99.9) / 1000.0,
             latencyMicros.getMaxValue() / 1000.0);
+      }
+      if (otherNodeLatencyMicros != null && otherNodeLatencyMicros.getTotalCount() > 0) {
+        Histogram h = otherNodeLatencyMicros;
+        out.printf(Locale.ROOT, "  on other nodes ms: p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%n",
+            h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0,
+            h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
       }
       if (writeAckMicros != null && writeAckMicros.getTotalCount() > 0) {
         out.printf(Locale.ROOT, "write ack ms:       p50 %.2f  p99 %.2f  max %.2f%n",
@@ -325,6 +361,8 @@ public final class LoadRun {
   /** One subscriber WebSocket; every method runs on its connection's event loop. */
   final class Sub {
     ClientWebSocket ws;
+    /** Index of the node it follows (0: the writer's). */
+    int node;
     boolean ready;
     boolean snapshotSeen;
     boolean closed;
@@ -384,7 +422,11 @@ public final class LoadRun {
         if (at >= 0) {
           long sent = numberAfter(frame, at);
           long micros = (now - sent) / 1000;
-          latency.recordValue(Math.max(0, Math.min(micros, MAX_LATENCY_MICROS)));
+          long v = Math.max(0, Math.min(micros, MAX_LATENCY_MICROS));
+          latency.recordValue(v);
+          if (node > 0) {
+            otherNodeLatency.recordValue(v);
+          }
         }
       }
     }
@@ -467,13 +509,18 @@ public final class LoadRun {
   private final AtomicInteger connectFailures = new AtomicInteger();
   private final Recorder latency = new Recorder(TimeUnit.SECONDS.toMicros(120), 3);
   private final Recorder writeAck = new Recorder(TimeUnit.SECONDS.toMicros(120), 3);
+  private final Recorder otherNodeLatency = new Recorder(TimeUnit.SECONDS.toMicros(120), 3);
   private volatile long windowStart = Long.MAX_VALUE;
   private volatile long windowEnd = Long.MAX_VALUE;
   private String host;
   private int port;
-  private Process server;
-  private Path serverData;
+  /** Every node's port (one unless --nodes); subscriber i follows node i % N. */
+  private final List<Integer> ports = new ArrayList<>();
+  private final List<Process> servers = new ArrayList<>();
+  private final List<Path> serverData = new ArrayList<>();
+  /** The first server's pid (its /proc figures); every node's in {@link #serverPids}. */
   private long serverPid;
+  private final List<Long> serverPids = new ArrayList<>();
 
   // writer state, on the writer's context only
   private long writesSent;
@@ -536,12 +583,19 @@ public final class LoadRun {
       generatorCores = 1;
     }
     if (opt.spawn) {
-      spawnServer();
+      for (int n = 0; n < opt.nodes; n++) {
+        spawnServer(n);
+      }
+      port = ports.get(0);
     } else {
       URI uri = URI.create(opt.url);
       host = uri.getHost();
       port = uri.getPort();
+      ports.add(port);
       serverPid = opt.serverPid;
+      if (serverPid > 0) {
+        serverPids.add(serverPid);
+      }
     }
 
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(opt.loops));
@@ -550,6 +604,8 @@ public final class LoadRun {
 
     Result r = new Result();
     r.label = opt.label;
+    r.server = opt.server;
+    r.nodes = ports.size();
     r.clients = opt.clients;
     r.rate = opt.rate;
     r.durationSeconds = opt.duration;
@@ -586,17 +642,18 @@ public final class LoadRun {
     sleepUntil(windowStart);
     latency.reset();
     writeAck.reset();
-    ProcStats.Sample s0 = serverPid > 0 ? ProcStats.read(serverPid) : null;
-    long q0 = serverPid > 0 ? ProcStats.runDelayNanos(serverPid) : -1;
-    java.util.Map<String, Long> th0 = serverPid > 0 ? ProcStats.threadCpuNanos(serverPid) : java.util.Map.of();
+    otherNodeLatency.reset();
+    ProcStats.Sample s0 = serversSample();
+    long q0 = serversRunDelay();
+    java.util.Map<String, Long> th0 = serversThreadCpu();
     long gq0 = ProcStats.runDelayNanos(self);
     r.loadAverageStart = ProcStats.loadAverage();
     long g0 = generatorCpuNanos();
     long t0 = System.nanoTime();
     sleepUntil(windowEnd);
-    ProcStats.Sample s1 = serverPid > 0 ? ProcStats.read(serverPid) : null;
-    long q1 = serverPid > 0 ? ProcStats.runDelayNanos(serverPid) : -1;
-    java.util.Map<String, Long> th1 = serverPid > 0 ? ProcStats.threadCpuNanos(serverPid) : java.util.Map.of();
+    ProcStats.Sample s1 = serversSample();
+    long q1 = serversRunDelay();
+    java.util.Map<String, Long> th1 = serversThreadCpu();
     th1.entrySet().stream()
         .map(e -> java.util.Map.entry(e.getKey(), (e.getValue() - th0.getOrDefault(e.getKey(), 0L)) / 1e9))
         .filter(e -> e.getValue() > 0)
@@ -607,6 +664,7 @@ public final class LoadRun {
     long g1 = generatorCpuNanos();
     long t1 = System.nanoTime();
     Histogram lat = latency.getIntervalHistogram();
+    Histogram otherLat = otherNodeLatency.getIntervalHistogram();
 
     try {
       writesDone.get(60, TimeUnit.SECONDS);
@@ -618,6 +676,10 @@ public final class LoadRun {
     long lastAcked = onContext(writer, () -> maxAcked);
     awaitDrain(lastAcked);
     lat.add(latency.getIntervalHistogram());
+    otherLat.add(otherNodeLatency.getIntervalHistogram());
+    if (ports.size() > 1) {
+      r.otherNodeLatencyMicros = otherLat;
+    }
 
     double wall = (t1 - t0) / 1e9;
     r.latencyMicros = lat;
@@ -658,32 +720,47 @@ public final class LoadRun {
 
   // ---- server ----------------------------------------------------------------------------
 
-  private void spawnServer() throws Exception {
-    serverData = Files.createTempDirectory("patchwire-load");
+  /** Spawns server number {@code n} (0 unless --nodes) and waits until it listens. */
+  private void spawnServer(int n) throws Exception {
+    Path data = Files.createTempDirectory("patchwire-load");
+    serverData.add(data);
     List<String> cmd = new ArrayList<>();
     if (opt.pin) {
       cmd.addAll(List.of("taskset", "-c", "0"));
     }
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(opt.serverOpts);
-    if (opt.serverMain == null) {
-      cmd.addAll(List.of("-jar", opt.jar));
+    if (opt.server.equals("ws")) {
+      cmd.addAll(List.of("node", wsHubScript().toString()));
     } else {
-      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), opt.serverMain));
+      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      cmd.addAll(opt.serverOpts);
+      String main = opt.server.equals("broadcast") ? BroadcastProto.class.getName() : opt.serverMain;
+      if (main == null) {
+        cmd.addAll(List.of("-jar", opt.jar));
+      } else {
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main));
+      }
     }
-    cmd.addAll(List.of("--port", "0", "--data", serverData.toString(), "--no-kanban",
+    cmd.addAll(List.of("--port", "0", "--data", data.toString(), "--no-kanban",
         "--collection", opt.collection, "--no-seed",
         "--max-subscribers", Integer.toString(Math.max(20_000, opt.clients * 2))));
-    if (opt.serverMain == null) {
+    if (opt.server.equals("engine") && opt.serverMain == null) {
       // every subscriber comes from 127.0.0.1: past the engine's default 1,000 per address
       cmd.addAll(List.of("--max-connections-per-ip", Integer.toString(Math.max(20_000, opt.clients * 2))));
+    }
+    if (opt.databaseUrl != null) {
+      cmd.addAll(List.of("--database-url", opt.databaseUrl, "--node-id", "load-node-" + (n + 1)));
     }
     cmd.addAll(opt.serverArgs);
     log.println("spawning: " + String.join(" ", cmd));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().keySet().removeIf(k -> k.startsWith(dev.patchwire.impl.EngineOptions.ENV_PREFIX));  // an open engine, whatever the shell exported
-    server = pb.start();
-    serverPid = server.pid();
+    Process server = pb.start();
+    servers.add(server);
+    serverPids.add(server.pid());
+    if (n == 0) {
+      serverPid = server.pid();
+    }
+    String tag = opt.nodes > 1 ? "[node " + (n + 1) + "] " : "[server] ";
     BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
     CompletableFuture<String> listening = new CompletableFuture<>();
     Thread reader = new Thread(() -> {
@@ -692,9 +769,10 @@ public final class LoadRun {
         while ((line = out.readLine()) != null) {
           int at = line.indexOf("listening on http://");
           if (at >= 0) {
+            log.println(tag + line);
             listening.complete(line.substring(at + "listening on http://".length()).split("[ /]")[0]);
           } else if (!line.isBlank()) {
-            log.println("[server] " + line);
+            log.println(tag + line);
           }
         }
       } catch (IOException e) {
@@ -707,25 +785,79 @@ public final class LoadRun {
     String hostPort = listening.get(90, TimeUnit.SECONDS);
     int colon = hostPort.lastIndexOf(':');
     host = hostPort.substring(0, colon);
-    port = Integer.parseInt(hostPort.substring(colon + 1));
-    log.printf(Locale.ROOT, "server pid %d listening on %s:%d%n", serverPid, host, port);
+    ports.add(Integer.parseInt(hostPort.substring(colon + 1)));
+    log.printf(Locale.ROOT, "server pid %d listening on %s%n", server.pid(), hostPort);
+  }
+
+  /** The Node hub's script: --ws-hub, else where it is from the repository root or benchmarks/. */
+  private Path wsHubScript() {
+    if (opt.wsHub != null) {
+      return Path.of(opt.wsHub);
+    }
+    for (String candidate : List.of("benchmarks/ws-hub/hub.js", "ws-hub/hub.js")) {
+      if (Files.exists(Path.of(candidate))) {
+        return Path.of(candidate);
+      }
+    }
+    throw new IllegalStateException("benchmarks/ws-hub/hub.js not found: run from the repository root or give --ws-hub");
   }
 
   private void stopServer() {
-    if (server == null) {
-      return;
+    for (Process server : servers) {
+      server.destroy();
     }
-    server.destroy();
-    try {
-      if (!server.waitFor(20, TimeUnit.SECONDS)) {
-        server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    for (Process server : servers) {
+      try {
+        if (!server.waitFor(20, TimeUnit.SECONDS)) {
+          server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        server.destroyForcibly();
+        Thread.currentThread().interrupt();
       }
-    } catch (InterruptedException e) {
-      server.destroyForcibly();
-      Thread.currentThread().interrupt();
     }
-    Fixtures.deleteTree(serverData);
-    server = null;
+    servers.clear();
+    serverData.forEach(Fixtures::deleteTree);
+    serverData.clear();
+  }
+
+  /** CPU and memory of every server process, summed (null when there is none to read). */
+  private ProcStats.Sample serversSample() {
+    long user = 0;
+    long sys = 0;
+    long rss = 0;
+    long hwm = 0;
+    for (long pid : serverPids) {
+      ProcStats.Sample s = ProcStats.read(pid);
+      if (s == null) {
+        return null;
+      }
+      user += s.userNanos();
+      sys += s.systemNanos();
+      rss += s.rssBytes();
+      hwm += s.hwmBytes();
+    }
+    return serverPids.isEmpty() ? null : new ProcStats.Sample(user, sys, rss, hwm);
+  }
+
+  private long serversRunDelay() {
+    long sum = 0;
+    for (long pid : serverPids) {
+      long d = ProcStats.runDelayNanos(pid);
+      if (d < 0) {
+        return -1;
+      }
+      sum += d;
+    }
+    return serverPids.isEmpty() ? -1 : sum;
+  }
+
+  private java.util.Map<String, Long> serversThreadCpu() {
+    java.util.Map<String, Long> all = new java.util.HashMap<>();
+    for (long pid : serverPids) {
+      ProcStats.threadCpuNanos(pid).forEach((k, v) -> all.merge(k, v, Long::sum));
+    }
+    return all;
   }
 
   private void readServerCounters(Result r) {
@@ -774,6 +906,8 @@ public final class LoadRun {
         return;
       }
       Sub sub = subs.get(i);
+      sub.node = i % ports.size();
+      int subPort = ports.get(sub.node);
       Context ctx = loops.get(i % loops.size());
       ctx.runOnContext(v -> {
         ClientWebSocket ws = wsClients.get(i % wsClients.size()).webSocket();
@@ -782,7 +916,7 @@ public final class LoadRun {
         ws.closeHandler(x -> sub.closed = true);
         ws.exceptionHandler(x -> { });
         Promise<Void> readyOrFailed = Promise.promise();
-        ws.connect(new WebSocketConnectOptions().setHost(host).setPort(port).setURI(uri))
+        ws.connect(new WebSocketConnectOptions().setHost(host).setPort(subPort).setURI(uri))
             .onComplete(ar -> {
               if (ar.failed()) {
                 connectFailures.incrementAndGet();

@@ -92,9 +92,32 @@ class BenchmarkSmokeTest {
   void loadRun() throws Exception {
     Path jar = Path.of(System.getProperty("patchwire.engineJar", "../engine/target/patchwire.jar"));
     assertTrue(Files.exists(jar), "build the engine first: " + jar);
-    LoadRun.Options options = LoadRun.Options.parse("--spawn", "--jar", jar.toString(),
+    LoadRun.Result r = smokeLoad("--jar", jar.toString());
+    assertTrue(r.serverCpuSeconds >= 0 && r.serverRssBytes > 0, "server stats from /proc");
+  }
+
+  @Test
+  @DisplayName("the load run's peer, the bare Vert.x broadcast, serves the same run")
+  void broadcastPeer() throws Exception {
+    LoadRun.Result r = smokeLoad("--server", "broadcast");
+    assertEquals("broadcast", r.toJson().getString("server"));
+  }
+
+  @Test
+  @DisplayName("the load run's peer, the Node ws hub, serves the same run")
+  void wsHubPeer() throws Exception {
+    assertTrue(Files.exists(Path.of("ws-hub/node_modules/ws")), "npm ci in benchmarks/ws-hub (the build does it)");
+    LoadRun.Result r = smokeLoad("--server", "ws");
+    assertEquals("ws", r.toJson().getString("server"));
+  }
+
+  /** 20 subscribers x 20 writes/s x 2 s against a spawned server: nothing lost or doubled. */
+  private static LoadRun.Result smokeLoad(String... server) throws Exception {
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--spawn",
         "--clients", "20", "--rate", "20", "--warmup", "1", "--duration", "2", "--drain", "10",
-        "--label", "smoke");
+        "--label", "smoke"));
+    args.addAll(java.util.List.of(server));
+    LoadRun.Options options = LoadRun.Options.parse(args.toArray(String[]::new));
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     LoadRun.Result r = new LoadRun(options, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
     r.print(System.out);
@@ -108,6 +131,6 @@ class BenchmarkSmokeTest {
     assertTrue(r.deliveries > 0);
     assertTrue(r.latencyMicros.getTotalCount() > 0);
     assertFalse(r.toJson().encode().isEmpty());
-    assertTrue(r.serverCpuSeconds >= 0 && r.serverRssBytes > 0, "server stats from /proc");
+    return r;
   }
 }
