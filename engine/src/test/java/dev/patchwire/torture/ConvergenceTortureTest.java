@@ -146,6 +146,15 @@ class ConvergenceTortureTest {
       assertEquals(200, headList.status(), "GET tasks after the run: " + headList.body() + "\nengine output (tail):\n" + tail(servers.output()));
       long head = headList.seq();
       assertEquals(head, up.rest().list("items").expect(200).seq(), "one store-wide seq");
+      // every node has applied the head (its tailer caught up: on one node, its own commits)
+      for (Servers.Up node : all) {
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        long applied;
+        while ((applied = node.rest().stats().path("node").path("appliedSeq").asLong(-1)) < head && System.nanoTime() < end) {
+          Thread.sleep(100);
+        }
+        assertEquals(head, applied, "node " + node.node() + "'s applied seq (/api/stats) once the writes stopped");
+      }
       finalGo.countDown();
       join(subscriberThreads, "subscriber");
       all.forEach(servers::addStats);
