@@ -31,10 +31,9 @@ if (missing) console.warn(`board behind HAProxy: skipped: ${missing}`);
 
 interface StatsSubscriber {
   collection: string;
-  transport: string;
 }
 
-/** How many streams of `collection` each node serves (a dead node: null). */
+/** How many tasks streams each node serves, from its /api/stats (a dead node: null). */
 async function tasksStreamsPerNode(nodes: Engine[]): Promise<(number | null)[]> {
   return Promise.all(
     nodes.map(async (node) => {
@@ -79,7 +78,15 @@ describe.skipIf(missing !== null)('the board on three nodes behind HAProxy, one 
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       headless: true,
       viewport: { width: 1400, height: 900 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     contexts.push(context);
     const page = context.pages()[0] ?? (await context.newPage());
@@ -122,7 +129,8 @@ describe.skipIf(missing !== null)('the board on three nodes behind HAProxy, one 
     pg = await startPostgres();
     const url = await pg.newDatabase('board');
     // at once: schema creation and the demo seed take an advisory lock, the first one seeds
-    nodes.push(...(await Promise.all([1, 2, 3].map((i) => startEngine({ args: ['--database-url', url, '--node-id', `node${i}`], startTimeoutMs: 120_000 })))));
+    const node = (i: number) => startEngine({ args: ['--database-url', url, '--node-id', `node${i}`], startTimeoutMs: 120_000 });
+    nodes.push(...(await Promise.all([1, 2, 3].map(node))));
     proxy = await startHaproxy(nodes.map((n) => n.port));
     rest = new PatchwireClient({ baseUrl: proxy.baseUrl });
     // each node's first write warms it up (class loading), on a task no page shows
@@ -178,7 +186,9 @@ describe.skipIf(missing !== null)('the board on three nodes behind HAProxy, one 
         return k.kind === 'ready' && k.resumed;
       });
     const resumed = () => wire.connections.slice(before).find((c) => c.page === 'A' && isTasksStream(c) && isResumedReady(c));
-    await expect.poll(() => resumed() !== undefined, { timeout: 30_000, interval: 100, message: 'A resumed its tasks stream' }).toBe(true);
+    await expect
+      .poll(() => resumed() !== undefined, { timeout: 30_000, interval: 100, message: 'A resumed its tasks stream' })
+      .toBe(true);
     expect(aConnection!.closed, "the kill cut A's tasks stream").toBe(true);
     const again = resumed()!;
     const position = new URL(again.url, 'http://x').searchParams.get('since');

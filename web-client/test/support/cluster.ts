@@ -110,7 +110,8 @@ export class TestPostgres {
     else chmodSync(dir, 0o700);
     const pg = new TestPostgres(bin, dir, await freePort());
     try {
-      await run([join(bin, 'initdb'), '-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'], 120_000);
+      const initdb = [join(bin, 'initdb'), '-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8'];
+      await run([...initdb, '--no-locale', '--no-sync'], 120_000);
       // fsync off: a throwaway cluster; kill -9 of a node does not depend on it (the database survives that)
       await run(
         [
