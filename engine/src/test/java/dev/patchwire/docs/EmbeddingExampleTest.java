@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.patchwire.testing.ProcessServer;
+import dev.patchwire.wire.Position;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -95,7 +96,7 @@ class EmbeddingExampleTest {
       HttpResponse<String> written = http.send(HttpRequest.newBuilder(URI.create(base + "/notes/n1"))
           .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(200, written.statusCode(), written.body());
-      String seq = written.body().substring(written.body().lastIndexOf(':') + 1);
+      long seq = Position.require(written.body()).seq();
       String live = await(messages, msg -> msg.contains("/notes/n1"), out);
       assertTrue(live.contains("written from Java") && live.contains("\"seq\":" + seq), live);
       ws.abort();

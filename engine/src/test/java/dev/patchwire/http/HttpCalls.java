@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.patchwire.testing.WireSchemas;
+import dev.patchwire.wire.Position;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,7 +17,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -78,15 +78,11 @@ final class HttpCalls {
     }
 
     long seq() {
-      Matcher m = POSITION.matcher(position());
-      assertTrue(m.matches());
-      return Long.parseLong(m.group(2));
+      return Position.require(position()).seq();
     }
 
     String epoch() {
-      Matcher m = POSITION.matcher(position());
-      assertTrue(m.matches());
-      return m.group(1);
+      return Position.require(position()).epoch();
     }
 
     /** The {@code ETag} header's seq: {@code "<seq>"}. */
