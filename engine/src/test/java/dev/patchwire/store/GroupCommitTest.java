@@ -6,15 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.patchwire.json.Json;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,22 +23,16 @@ import org.junit.jupiter.api.io.TempDir;
  * H2 writes a transaction's pages into one chunk, and 256 writes of large documents in one
  * commit would need hundreds of MB of heap at once.
  */
+@ExtendWith(VertxExtension.class)
 @DisplayName("Group commit")
 class GroupCommitTest {
 
   @TempDir
   Path dir;
 
-  private final Vertx vertx = Vertx.vertx();
-
-  @AfterEach
-  void close() throws Exception {
-    await(vertx.close());
-  }
-
   @Test
   @DisplayName("bounds a transaction by its changes' bytes; the writes left over keep their order")
-  void boundsATransactionByBytes() throws Exception {
+  void boundsATransactionByBytes(Vertx vertx) throws Exception {
     DocumentStore store = new DocumentStore(dir, Map.of("items", CollectionSpec.schemaless("items")),
         new DocumentStore.Retention(Duration.ofDays(1), Long.MAX_VALUE, 3_600_000));
     await(vertx.deployVerticle(store));
