@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.patchwire.json.Json;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,9 +16,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,22 +29,16 @@ import org.junit.jupiter.api.io.TempDir;
  * itself is what refuses them: a lone surrogate (H2's FORMAT JSON cannot encode it) and an id
  * longer than its column.
  */
+@ExtendWith(VertxExtension.class)
 @DisplayName("One bad write in a group commit")
 class OneBadWriteTest {
 
   @TempDir
   Path dir;
 
-  private final Vertx vertx = Vertx.vertx();
-
-  @AfterEach
-  void close() throws Exception {
-    await(vertx.close());
-  }
-
   @Test
   @DisplayName("fails alone with store_rejected; the good writes of its batch commit and the writer goes on")
-  void failsAlone() throws Exception {
+  void failsAlone(Vertx vertx) throws Exception {
     DocumentStore store = new DocumentStore(dir, Map.of("items", CollectionSpec.schemaless("items")),
         new DocumentStore.Retention(Duration.ofDays(1), Long.MAX_VALUE, 3_600_000));
     await(vertx.deployVerticle(store));
