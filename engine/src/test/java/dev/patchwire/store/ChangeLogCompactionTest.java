@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.patchwire.json.Json;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
 import io.vertx.sqlclient.SqlConnection;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -15,9 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,22 +28,16 @@ import org.junit.jupiter.api.io.TempDir;
  * saw the rows, and the never-ending transaction's undo log grew until H2 ran out of memory
  * writing it (see {@code ChangeLogCompactionMemoryTest}).
  */
+@ExtendWith(VertxExtension.class)
 @DisplayName("Change-log compaction in the store")
 class ChangeLogCompactionTest {
 
   @TempDir
   Path dir;
 
-  private final Vertx vertx = Vertx.vertx();
-
-  @AfterEach
-  void close() throws Exception {
-    await(vertx.close());
-  }
-
   @Test
   @DisplayName("runs on read connections that all autocommit")
-  void everyReadConnectionAutocommits() throws Exception {
+  void everyReadConnectionAutocommits(Vertx vertx) throws Exception {
     DocumentStore store = new DocumentStore(dir, Map.of("items", CollectionSpec.schemaless("items")),
         new DocumentStore.Retention(Duration.ofDays(1), 1, 3_600_000));
     await(vertx.deployVerticle(store));
@@ -67,7 +62,7 @@ class ChangeLogCompactionTest {
 
   @Test
   @DisplayName("commits its deletes, in chunks bounded by bytes, and keeps the newest row")
-  void deletesAreCommittedAndVisibleToOtherSessions() throws Exception {
+  void deletesAreCommittedAndVisibleToOtherSessions(Vertx vertx) throws Exception {
     DocumentStore store = new DocumentStore(dir, Map.of("items", CollectionSpec.schemaless("items")),
         new DocumentStore.Retention(Duration.ofDays(1), 1, 3_600_000));
     await(vertx.deployVerticle(store));
