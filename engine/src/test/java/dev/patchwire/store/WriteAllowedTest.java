@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.patchwire.json.Json;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,9 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,18 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
  * the document as the commit sees it: a write queued right behind one that moves the document
  * out of the grants is refused, although the document was inside them when both were sent.
  */
+@ExtendWith(VertxExtension.class)
 @DisplayName("The writer's grant check")
 class WriteAllowedTest {
 
   @TempDir
   Path dir;
-
-  private final Vertx vertx = Vertx.vertx();
-
-  @AfterEach
-  void close() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
 
   private static <T> T await(Future<T> f) throws Exception {
     return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -44,7 +39,7 @@ class WriteAllowedTest {
 
   @Test
   @DisplayName("sees the document as it is at commit time, not as it was when the write was sent")
-  void checksAtCommitTime() throws Exception {
+  void checksAtCommitTime(Vertx vertx) throws Exception {
     DocumentStore store = new DocumentStore(dir, Map.of("tasks", CollectionSpec.schemaless("tasks")),
         new DocumentStore.Retention(Duration.ofDays(1), Long.MAX_VALUE, 3_600_000));
     await(vertx.deployVerticle(store));
