@@ -8,6 +8,7 @@ import dev.patchwire.json.Json;
 import dev.patchwire.msg.Change;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,9 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,20 +28,14 @@ import org.junit.jupiter.api.io.TempDir;
  * statement it replaced was. Writes, deletes and a compaction commit between the pages here: a
  * page read at READ COMMITTED (each statement its own view) would show them.
  */
+@ExtendWith(VertxExtension.class)
 @DisplayName("A consistent read")
 class ConsistentReadTest {
 
   @TempDir
   Path dir;
 
-  private final Vertx vertx = Vertx.vertx();
-
-  @AfterEach
-  void close() throws Exception {
-    await(vertx.close());
-  }
-
-  private DocumentStore start(DocumentStore.Reads reads) throws Exception {
+  private DocumentStore start(Vertx vertx, DocumentStore.Reads reads) throws Exception {
     // log retention of one byte: a compaction removes every change but the newest
     DocumentStore store = new DocumentStore(dir, Map.of("items", CollectionSpec.schemaless("items")),
         new DocumentStore.Retention(Duration.ofDays(1), 1, 3_600_000), reads);
@@ -50,8 +45,8 @@ class ConsistentReadTest {
 
   @Test
   @DisplayName("sees the state of its head seq in every page, whatever commits between them")
-  void pagesStayAtTheHeadSeq() throws Exception {
-    DocumentStore store = start(DocumentStore.Reads.DEFAULT);
+  void pagesStayAtTheHeadSeq(Vertx vertx) throws Exception {
+    DocumentStore store = start(vertx, DocumentStore.Reads.DEFAULT);
     Map<String, String> seeded = new LinkedHashMap<>();
     String pad = "p".repeat(9_000);
     for (int i = 0; i < 120; i++) {
@@ -112,8 +107,8 @@ class ConsistentReadTest {
 
   @Test
   @DisplayName("waits for a place when the reads are all taken, and a read that outlives its timeout gives its place up")
-  void readsAreBoundedAndTimeOut() throws Exception {
-    DocumentStore store = start(new DocumentStore.Reads(2, 1_500));
+  void readsAreBoundedAndTimeOut(Vertx vertx) throws Exception {
+    DocumentStore store = start(vertx, new DocumentStore.Reads(2, 1_500));
     ConsistentRead first = await(store.openRead());
     ConsistentRead second = await(store.openRead());
     CountDownLatch expired = new CountDownLatch(1);
