@@ -19,6 +19,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.junit5.VertxExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,10 +28,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * whose filter matches its before or after state, with exactly the frame a scan of every
  * subscriber would send; and a lookup touches only the subscribers a change may concern.
  */
+@ExtendWith(VertxExtension.class)
 @DisplayName("The fan-out's subscriber index")
 class FanoutIndexTest {
 
@@ -51,22 +53,16 @@ class FanoutIndexTest {
   static MsgStore msgStore;
   static Streams streams;
 
+  /** The Vertx VertxExtension gives a {@code @BeforeAll} lives for the whole class and is closed after it. */
   @BeforeAll
-  static void startStore() {
-    vertx = Vertx.vertx();
+  static void startStore(Vertx classVertx) {
+    vertx = classVertx;
     store = new DocumentStore(dir, Map.of(C, CollectionSpec.schemaless(C)), new DocumentStore.Retention(
         EngineOptions.DEFAULT_LOG_RETENTION_AGE, EngineOptions.DEFAULT_LOG_RETENTION_BYTES,
         EngineOptions.DEFAULT_LOG_COMPACT_INTERVAL_MILLIS));
     await(vertx.deployVerticle(store));
     msgStore = new MsgStore(vertx, 1L << 20, store.committedSeq());
     streams = new Streams(store, msgStore, 64L << 20, Integer.MAX_VALUE);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (vertx != null) {
-      await(vertx.close());
-    }
   }
 
   // ---- random filters and changes against a scan of every subscriber ----------------------
