@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
+import io.vertx.junit5.VertxExtension;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -18,16 +19,17 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Holds {@link WsChannel} to the Vert.x and Netty internals it relies on (issue #13 target 7), on
  * a real server and real clients over 127.0.0.1: if a Vert.x upgrade changes any of them, this
  * fails, naming which, instead of the engine sending frames slowly, twice or never.
  */
+@ExtendWith(VertxExtension.class)
 @DisplayName("The WebSocket fast path's use of Vert.x internals")
 class WsChannelTest {
 
@@ -36,18 +38,14 @@ class WsChannelTest {
   static WebSocketClient client;
   static final BlockingQueue<ServerWebSocket> accepted = new LinkedBlockingQueue<>();
 
+  /** The Vertx VertxExtension gives a {@code @BeforeAll} lives for the whole class and is closed after it. */
   @BeforeAll
-  static void start() throws Exception {
-    vertx = Vertx.vertx();
+  static void start(Vertx classVertx) throws Exception {
+    vertx = classVertx;
     // Upgraded as the engine does: toWebSocket() on the server's own request.
     server = vertx.createHttpServer().requestHandler(req -> req.toWebSocket().onSuccess(accepted::add));
     server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     client = vertx.createWebSocketClient();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
   /** A client and the server's end of it. */
