@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * conformance suite (read in place from {@code ${patchwire.sharedDir}/conformance/json-patch-tests/}),
  * plus the error kinds the REST layer maps to invalid_patch, test_failed and patch_conflict.
  */
-class PatchConformanceTest {
+public class PatchConformanceTest {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -43,7 +43,8 @@ class PatchConformanceTest {
     return base.resolve("conformance").resolve("json-patch-tests");
   }
 
-  static Stream<Arguments> cases() throws IOException {
+  /** Every enabled case of the suite, as (label, case); also used by the REST run of the suite. */
+  public static Stream<Arguments> cases() throws IOException {
     List<Arguments> out = new ArrayList<>();
     for (String file : List.of("tests.json", "spec_tests.json")) {
       Path path = suiteDir().resolve(file);
