@@ -7,17 +7,12 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.pgclient.pubsub.PgSubscriber;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
@@ -29,18 +24,10 @@ import java.util.function.LongConsumer;
  * in order, in groups, by the {@link WriteRules}; after each commit the changes go to the
  * publisher (the MsgStore), in seq order.
  *
- * <p>Reads run from any context. A single document is one SQL statement over both tables, and H2
- * (MVStore, READ COMMITTED) gives one statement a coherent view, so the seq it reports is exactly
- * the last change its document contains. A collection or a change-log replay is read in pages
- * within one {@link ConsistentRead} (one SNAPSHOT transaction, so the same guarantee), on a pool
- * of its own whose size bounds how many such reads run at once: the others wait their turn.
+ * <p>Reads run from any context, through {@link DocumentReads}: single documents in one statement,
+ * collections and change-log replays in pages of one {@link ConsistentRead}.
  */
 public final class DocumentStore extends VerticleBase {
-
-  private static final String GET_SQL =
-      "SELECT h.head, CAST(d.body AS VARCHAR), d.seq"
-          + " FROM (SELECT COALESCE(MAX(seq), 0) AS head FROM pw_changes) h"
-          + " LEFT JOIN pw_docs d ON d.coll = ? AND d.id = ?";
 
   private final StoreDialect dialect;
   /** On PostgreSQL, what brings every node's changes to the publisher; null on H2. */
@@ -60,8 +47,8 @@ public final class DocumentStore extends VerticleBase {
    */
   private Pool snapshotPool;
   private final Reads reads;
-  private final AtomicInteger readsOpen = new AtomicInteger();
-  private final AtomicInteger readsWaiting = new AtomicInteger();
+  /** Every read: single documents, consistent reads, the head, the health probe. */
+  private DocumentReads reader;
   private String epoch;
   private final GroupCommitWriter writer;
 
@@ -118,6 +105,7 @@ public final class DocumentStore extends VerticleBase {
     // Every use of this pool is a transaction (ConsistentRead), so the autocommit bug below does
     // not reach it; no timeout on the wait, a read waits for its turn however long the queue.
     snapshotPool = dialect.pool(vertx, "patchwire-snapshot", reads.concurrent(), true);
+    reader = new DocumentReads(vertx, dialect, pool, snapshotPool, reads.timeoutMillis());
     // Only the writer's pool may ever run a transaction: vertx-jdbc-client 5.0.x leaves a pooled
     // connection in autocommit=false after withTransaction (vert-x3/vertx-jdbc-client#356), so a
     // read-pool connection that once ran one would run every later statement, compaction's
@@ -159,21 +147,14 @@ public final class DocumentStore extends VerticleBase {
    * context that will use the read. The caller must close it.
    */
   public Future<ConsistentRead> openRead() {
-    readsWaiting.incrementAndGet();
-    return snapshotPool.getConnection()
-        .onComplete(ar -> readsWaiting.decrementAndGet())
-        .compose(conn -> {
-          readsOpen.incrementAndGet();
-          return ConsistentRead.begin(vertx, dialect, conn, reads.timeoutMillis(), readsOpen::decrementAndGet);
-        })
-        .recover(this::unreachable);
+    return reader.openRead();
   }
 
   /** Consistent reads running now. */
-  public int readsOpen() { return readsOpen.get(); }
+  public int readsOpen() { return reader.readsOpen(); }
 
   /** Consistent reads waiting for a place. */
-  public int readsWaiting() { return readsWaiting.get(); }
+  public int readsWaiting() { return reader.readsWaiting(); }
 
   /** The writer, for the tests of this package. */
   GroupCommitWriter writer() {
@@ -269,8 +250,7 @@ public final class DocumentStore extends VerticleBase {
     if (t == null) {
       return Future.succeededFuture();
     }
-    return pool.query("SELECT seq FROM pw_head WHERE id = 1").execute().compose(rows -> {
-      long head = rows.iterator().next().getLong(0);
+    return reader.sharedHead().compose(head -> {
       Promise<Void> p = Promise.promise();
       context.runOnContext(v -> t.awaitApplied(head, timeoutMillis).onComplete(p));
       return p.future();
@@ -327,45 +307,12 @@ public final class DocumentStore extends VerticleBase {
    * and {@code GET .../docs} write the pages of a {@link #openRead} as they come).
    */
   public Future<Snapshot> snapshot(String collection) {
-    return openRead().compose(read -> {
-      List<Snapshot.StoredDoc> docs = new ArrayList<>();
-      return allDocs(read, collection, null, docs)
-          .map(v -> new Snapshot(read.headSeq(), docs))
-          .onComplete(ar -> read.close());
-    });
-  }
-
-  private static Future<Void> allDocs(ConsistentRead read, String collection, String after,
-      List<Snapshot.StoredDoc> into) {
-    return read.docsAfter(collection, after).compose(page -> {
-      if (page.isEmpty()) {
-        return Future.succeededFuture();
-      }
-      into.addAll(page);
-      return allDocs(read, collection, page.get(page.size() - 1).id(), into);
-    });
+    return reader.snapshot(collection);
   }
 
   /** One document (null doc when absent) with the store's seq at the time of the read. */
   public Future<Snapshot> get(String collection, String id) {
-    return pool.preparedQuery(dialect.sql(GET_SQL)).execute(Tuple.of(collection, id)).map(rows -> {
-      Row row = rows.iterator().next();
-      String json = row.getString(1);
-      List<Snapshot.StoredDoc> docs = json == null ? List.of()
-          : List.of(new Snapshot.StoredDoc(id, json, row.getLong(2)));
-      return new Snapshot(row.getLong(0), docs);
-    }).recover(this::unreachable);
-  }
-
-  /**
-   * A read that failed without an answer from the database (it is down or unreachable: a shared
-   * store's usual trouble) becomes {@link StoreUnavailable}, a 503, rather than a 500.
-   */
-  private <T> Future<T> unreachable(Throwable e) {
-    if (dialect.shared() && dialect.sqlState(e) == null) {
-      return Future.failedFuture(new StoreUnavailable("the database does not answer: " + e.getMessage(), e));
-    }
-    return Future.failedFuture(e);
+    return reader.get(collection, id);
   }
 
   /** True when the database answers a trivial query. */
@@ -374,6 +321,6 @@ public final class DocumentStore extends VerticleBase {
     if (broken != null) {
       return Future.failedFuture(broken);
     }
-    return pool.query("SELECT 1").execute().map(r -> true);
+    return reader.ping();
   }
 }
