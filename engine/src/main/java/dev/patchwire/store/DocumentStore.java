@@ -34,7 +34,6 @@ public final class DocumentStore extends VerticleBase {
   private ChangeTailer tailer;
   private Pool tailPool;
   private LongConsumer onGap = seq -> { };
-  private long compactTimer = -1;
   private final Map<String, CollectionSpec> collections;
   /** Reads: snapshots, single documents, change-log replays, compaction. */
   private Pool pool;
@@ -53,6 +52,7 @@ public final class DocumentStore extends VerticleBase {
   private final GroupCommitWriter writer;
 
   private final Retention retention;
+  private Compaction compaction;
 
   /** How much of the change log to keep, and how often to trim it. */
   public record Retention(Duration maxAge, long maxBytes, long compactEveryMillis) {
@@ -106,6 +106,7 @@ public final class DocumentStore extends VerticleBase {
     // not reach it; no timeout on the wait, a read waits for its turn however long the queue.
     snapshotPool = dialect.pool(vertx, "patchwire-snapshot", reads.concurrent(), true);
     reader = new DocumentReads(vertx, dialect, pool, snapshotPool, reads.timeoutMillis());
+    compaction = new Compaction(vertx, dialect, pool, retention);
     // Only the writer's pool may ever run a transaction: vertx-jdbc-client 5.0.x leaves a pooled
     // connection in autocommit=false after withTransaction (vert-x3/vertx-jdbc-client#356), so a
     // read-pool connection that once ran one would run every later statement, compaction's
@@ -121,10 +122,7 @@ public final class DocumentStore extends VerticleBase {
           writer.start(context, writePool, rows.iterator().next().getLong(0));
           return null;
         }))
-        .onSuccess(v -> {
-          compactLog();
-          compactTimer = vertx.setPeriodic(retention.compactEveryMillis(), id -> compactLog());
-        });
+        .onSuccess(v -> compaction.start());
   }
 
   /** "h2" or "postgresql". */
@@ -135,11 +133,6 @@ public final class DocumentStore extends VerticleBase {
 
   /** True when this node shares its database with others (PostgreSQL). */
   public boolean shared() { return dialect.shared(); }
-
-  private void compactLog() {
-    compactNow().onFailure(e -> System.getLogger(DocumentStore.class.getName())
-            .log(System.Logger.Level.WARNING, "change-log compaction failed", e));
-  }
 
   /**
    * Begins a consistent read (see {@link ConsistentRead}) once one of the
@@ -168,13 +161,14 @@ public final class DocumentStore extends VerticleBase {
 
   /** Removes change-log rows past the retention now; the count removed. */
   public Future<Long> compactNow() {
-    return dialect.compactAlone(pool,
-        client -> ChangeLog.compact(client, dialect, retention.maxAge(), retention.maxBytes()));
+    return compaction.compactNow();
   }
 
   @Override
   public Future<?> stop() {
-    vertx.cancelTimer(compactTimer);
+    if (compaction != null) {
+      compaction.stop();
+    }
     Future<Void> tail = tailer == null ? Future.succeededFuture()
         : Future.join(tailer.stop(), tailPool.close()).mapEmpty();
     return pool == null ? tail
