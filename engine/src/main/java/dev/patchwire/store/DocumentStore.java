@@ -7,52 +7,45 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.pgclient.pubsub.PgSubscriber;
 import io.vertx.sqlclient.Pool;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
  * The documents and their change log (in H2, or in PostgreSQL shared by several nodes: see
- * {@link StoreDialect}), and this node's single writer that gives every change its seq.
+ * {@link StoreDialect}), as the rest of the engine sees them: one verticle whose context the
+ * writer runs on, made of one part per job.
  *
- * <p>Writes go to the {@link GroupCommitWriter} on this verticle's context, which commits them
- * in order, in groups, by the {@link WriteRules}; after each commit the changes go to the
- * publisher (the MsgStore), in seq order.
- *
- * <p>Reads run from any context, through {@link DocumentReads}: single documents in one statement,
- * collections and change-log replays in pages of one {@link ConsistentRead}.
+ * <ul>
+ *   <li>{@link StorePools}: the connection pools, one per job, and the schema they open on;
+ *   <li>{@link GroupCommitWriter}: the single writer that gives every change its seq and
+ *       commits the writes waiting together in one transaction, by the {@link WriteRules}
+ *       (what a POST, PUT, PATCH or DELETE may do to a document);
+ *   <li>{@link DocumentReads}: single documents in one statement, collections and change-log
+ *       replays in pages of one {@link ConsistentRead};
+ *   <li>{@link Compaction}: trims the change log to its retention;
+ *   <li>on PostgreSQL, {@link ChangeTailer}: brings every node's committed changes to the
+ *       publisher (the MsgStore) in seq order; on H2 the writer publishes its own.
+ * </ul>
  */
 public final class DocumentStore extends VerticleBase {
 
   private final StoreDialect dialect;
+  private final Map<String, CollectionSpec> collections;
+  private final Reads reads;
+  private final Retention retention;
+  private final GroupCommitWriter writer;
+  /** Set at start. */
+  private StorePools pools;
+  private DocumentReads reader;
+  private Compaction compaction;
+  private String epoch;
   /** On PostgreSQL, what brings every node's changes to the publisher; null on H2. */
   private ChangeTailer tailer;
   private Pool tailPool;
   private LongConsumer onGap = seq -> { };
-  private final Map<String, CollectionSpec> collections;
-  /** Reads: snapshots, single documents, change-log replays, compaction. */
-  private Pool pool;
-  /** The single writer's own connection, so that reads queueing for the pool never delay a commit. */
-  private Pool writePool;
-  /**
-   * Consistent reads (snapshots, GET of a collection, change-log replays), each holding one
-   * connection for as long as it lasts: the pool's size is how many run at once, its wait queue
-   * (first come, first served, no timeout) holds the others.
-   */
-  private Pool snapshotPool;
-  private final Reads reads;
-  /** Every read: single documents, consistent reads, the head, the health probe. */
-  private DocumentReads reader;
-  private String epoch;
-  private final GroupCommitWriter writer;
-
-  private final Retention retention;
-  private Compaction compaction;
 
   /** How much of the change log to keep, and how often to trim it. */
   public record Retention(Duration maxAge, long maxBytes, long compactEveryMillis) {
@@ -97,32 +90,14 @@ public final class DocumentStore extends VerticleBase {
 
   @Override
   public Future<?> start() throws Exception {
-    if (dialect instanceof H2Dialect h2) {
-      Files.createDirectories(h2.dataDir());
-    }
-    pool = dialect.pool(vertx, "patchwire-read", 4, false);
-    writePool = dialect.pool(vertx, "patchwire-write", 1, false);
-    // Every use of this pool is a transaction (ConsistentRead), so the autocommit bug below does
-    // not reach it; no timeout on the wait, a read waits for its turn however long the queue.
-    snapshotPool = dialect.pool(vertx, "patchwire-snapshot", reads.concurrent(), true);
-    reader = new DocumentReads(vertx, dialect, pool, snapshotPool, reads.timeoutMillis());
-    compaction = new Compaction(vertx, dialect, pool, retention);
-    // Only the writer's pool may ever run a transaction: vertx-jdbc-client 5.0.x leaves a pooled
-    // connection in autocommit=false after withTransaction (vert-x3/vertx-jdbc-client#356), so a
-    // read-pool connection that once ran one would run every later statement, compaction's
-    // DELETEs included, in a transaction never committed. Its undo log then grows without bound,
-    // and H2 writes the whole of it into every chunk: an OutOfMemoryError that closes the database.
-    return writePool.withTransaction(conn -> dialect.createSchema(conn)
-        .compose(e -> {
-          epoch = e;
-          // on PostgreSQL equal to pw_head.seq in the same view: seqs have no holes
-          return conn.query("SELECT COALESCE(MAX(seq), 0) FROM pw_changes").execute();
-        })
-        .map(rows -> {
-          writer.start(context, writePool, rows.iterator().next().getLong(0));
-          return null;
-        }))
-        .onSuccess(v -> compaction.start());
+    pools = StorePools.open(vertx, dialect, reads.concurrent());
+    reader = new DocumentReads(vertx, dialect, pools.read, pools.snapshot, reads.timeoutMillis());
+    compaction = new Compaction(vertx, dialect, pools.read, retention);
+    return pools.createSchema(dialect).onSuccess(schema -> {
+      epoch = schema.epoch();
+      writer.start(context, pools.write, schema.headSeq());
+      compaction.start();
+    });
   }
 
   /** "h2" or "postgresql". */
@@ -156,7 +131,7 @@ public final class DocumentStore extends VerticleBase {
 
   /** The read pool, for the tests of this package. */
   Pool readPool() {
-    return pool;
+    return pools.read;
   }
 
   /** Removes change-log rows past the retention now; the count removed. */
@@ -171,15 +146,7 @@ public final class DocumentStore extends VerticleBase {
     }
     Future<Void> tail = tailer == null ? Future.succeededFuture()
         : Future.join(tailer.stop(), tailPool.close()).mapEmpty();
-    return pool == null ? tail
-        : Future.join(tail, pool.close(), writePool.close(), snapshotPool.close());
-  }
-
-  /** A new epoch: random, so that two fresh databases never share one. No ':' in it. */
-  static String newEpoch() {
-    byte[] b = new byte[6];
-    new SecureRandom().nextBytes(b);
-    return HexFormat.of().formatHex(b);
+    return pools == null ? tail : Future.join(tail, pools.close());
   }
 
   public String epoch() { return epoch; }

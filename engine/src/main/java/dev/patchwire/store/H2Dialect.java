@@ -73,7 +73,7 @@ final class H2Dialect implements StoreDialect {
           if (rows.iterator().hasNext()) {
             return Future.succeededFuture(rows.iterator().next().getString(0));
           }
-          String epoch = DocumentStore.newEpoch();
+          String epoch = StorePools.newEpoch();
           return conn.preparedQuery("INSERT INTO pw_meta (k, v) VALUES ('epoch', ?)")
               .execute(Tuple.of(epoch)).map(epoch);
         });

@@ -106,7 +106,7 @@ final class PgDialect implements StoreDialect {
             + " kind VARCHAR(8) NOT NULL, patch TEXT, after_doc TEXT, before_fields TEXT,"
             + " bytes INT NOT NULL, committed_at TIMESTAMP WITH TIME ZONE NOT NULL)").execute())
         .compose(r -> conn.preparedQuery("INSERT INTO pw_head (id, epoch, seq) VALUES (1, $1, 0)"
-            + " ON CONFLICT (id) DO NOTHING").execute(Tuple.of(DocumentStore.newEpoch())))
+            + " ON CONFLICT (id) DO NOTHING").execute(Tuple.of(StorePools.newEpoch())))
         .compose(r -> conn.query("SELECT epoch FROM pw_head WHERE id = 1").execute())
         .map(rows -> rows.iterator().next().getString(0));
   }
