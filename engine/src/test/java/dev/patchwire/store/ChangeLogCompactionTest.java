@@ -1,9 +1,9 @@
 package dev.patchwire.store;
 
+import static dev.patchwire.store.StoreFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.patchwire.json.Json;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.sqlclient.SqlConnection;
@@ -11,11 +11,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -38,9 +35,7 @@ class ChangeLogCompactionTest {
   @Test
   @DisplayName("runs on read connections that all autocommit")
   void everyReadConnectionAutocommits(Vertx vertx) throws Exception {
-    DocumentStore store = new DocumentStore(dir, Map.of("items", CollectionSpec.schemaless("items")),
-        new DocumentStore.Retention(Duration.ofDays(1), 1, 3_600_000));
-    await(vertx.deployVerticle(store));
+    DocumentStore store = StoreFixture.start(vertx, dir, "items", 1);
     // hold all four read connections at once, the one that ran startup included, and write on each
     List<SqlConnection> conns = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
@@ -52,7 +47,7 @@ class ChangeLogCompactionTest {
     for (SqlConnection c : conns) {
       await(c.close());
     }
-    try (Connection c = DriverManager.getConnection(url(), "sa", "");
+    try (Connection c = DriverManager.getConnection(StoreFixture.h2Url(dir), "sa", "");
          ResultSet rows = c.createStatement().executeQuery(
              "SELECT COUNT(*) FROM pw_meta WHERE k LIKE 'probe-%'")) {
       rows.next();
@@ -63,9 +58,7 @@ class ChangeLogCompactionTest {
   @Test
   @DisplayName("commits its deletes, in chunks bounded by bytes, and keeps the newest row")
   void deletesAreCommittedAndVisibleToOtherSessions(Vertx vertx) throws Exception {
-    DocumentStore store = new DocumentStore(dir, Map.of("items", CollectionSpec.schemaless("items")),
-        new DocumentStore.Retention(Duration.ofDays(1), 1, 3_600_000));
-    await(vertx.deployVerticle(store));
+    DocumentStore store = StoreFixture.start(vertx, dir, "items", 1);
     // rows of about 3 MB: each of the deletes takes one (COMPACT_CHUNK_BYTES is 4 MB)
     String pad = "x".repeat(1_000_000);
     for (int i = 0; i < 5; i++) {
@@ -73,7 +66,7 @@ class ChangeLogCompactionTest {
     }
     assertEquals(4L, await(store.compactNow()), "rows deleted");
 
-    try (Connection c = DriverManager.getConnection(url(), "sa", "");
+    try (Connection c = DriverManager.getConnection(StoreFixture.h2Url(dir), "sa", "");
          ResultSet rows = c.createStatement().executeQuery("SELECT COUNT(*), MAX(seq) FROM pw_changes");
          ResultSet open = c.createStatement().executeQuery(
              "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE CONTAINS_UNCOMMITTED")) {
@@ -83,14 +76,5 @@ class ChangeLogCompactionTest {
       open.next();
       assertEquals(0, open.getLong(1), "sessions left holding uncommitted changes");
     }
-  }
-
-  private String url() {
-    return "jdbc:h2:file:" + dir.toAbsolutePath().resolve("patchwire")
-        + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;OPTIMIZE_REUSE_RESULTS=FALSE";
-  }
-
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 }

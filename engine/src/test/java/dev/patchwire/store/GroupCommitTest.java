@@ -1,5 +1,7 @@
 package dev.patchwire.store;
 
+import static dev.patchwire.store.StoreFixture.await;
+import static dev.patchwire.store.StoreFixture.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,11 +10,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -33,9 +32,7 @@ class GroupCommitTest {
   @Test
   @DisplayName("bounds a transaction by its changes' bytes; the writes left over keep their order")
   void boundsATransactionByBytes(Vertx vertx) throws Exception {
-    DocumentStore store = new DocumentStore(dir, Map.of("items", CollectionSpec.schemaless("items")),
-        new DocumentStore.Retention(Duration.ofDays(1), Long.MAX_VALUE, 3_600_000));
-    await(vertx.deployVerticle(store));
+    DocumentStore store = StoreFixture.start(vertx, dir, "items", Long.MAX_VALUE);
     String pad = "x".repeat(1_000_000);
     int writes = 24;
     List<Future<WriteResult>> results = new ArrayList<>();
@@ -59,17 +56,5 @@ class GroupCommitTest {
     assertTrue(store.writer().commits() >= 4, "tens of MB of waiting writes need several transactions, not "
         + store.writer().commits());
     assertEquals(writes, await(store.snapshot("items")).docs().size());
-  }
-
-  private static boolean waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
-    return condition.getAsBoolean();
-  }
-
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 }

@@ -1,5 +1,7 @@
 package dev.patchwire.store;
 
+import static dev.patchwire.store.StoreFixture.await;
+import static dev.patchwire.store.StoreFixture.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,14 +10,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -39,9 +38,7 @@ class OneBadWriteTest {
   @Test
   @DisplayName("fails alone with store_rejected; the good writes of its batch commit and the writer goes on")
   void failsAlone(Vertx vertx) throws Exception {
-    DocumentStore store = new DocumentStore(dir, Map.of("items", CollectionSpec.schemaless("items")),
-        new DocumentStore.Retention(Duration.ofDays(1), Long.MAX_VALUE, 3_600_000));
-    await(vertx.deployVerticle(store));
+    DocumentStore store = StoreFixture.start(vertx, dir, "items", Long.MAX_VALUE);
     List<Write> writes = new ArrayList<>();
     Set<Integer> bad = Set.of(3, 7, 8);
     for (int i = 0; i < 12; i++) {
@@ -58,10 +55,7 @@ class OneBadWriteTest {
     List<Future<WriteResult>> results = new ArrayList<>();
     // queued in one turn of the writer's loop: they wait together and share one transaction
     vertx.runOnContext(v -> writes.forEach(w -> results.add(store.write(w))));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (results.size() < writes.size() && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
+    assertTrue(waitFor(() -> results.size() == writes.size()), "writes queued");
     long previous = 0;
     for (int i = 0; i < writes.size(); i++) {
       if (bad.contains(i)) {
@@ -92,9 +86,5 @@ class OneBadWriteTest {
     }
     assertEquals(expected, ids, "every good write and none of the bad ones is stored");
     assertEquals(after.seq(), store.committedSeq());
-  }
-
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 }

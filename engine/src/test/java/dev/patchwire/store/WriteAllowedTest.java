@@ -1,5 +1,7 @@
 package dev.patchwire.store;
 
+import static dev.patchwire.store.StoreFixture.await;
+import static dev.patchwire.store.StoreFixture.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,10 +12,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.DisplayName;
@@ -33,16 +33,10 @@ class WriteAllowedTest {
   @TempDir
   Path dir;
 
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
-
   @Test
   @DisplayName("sees the document as it is at commit time, not as it was when the write was sent")
   void checksAtCommitTime(Vertx vertx) throws Exception {
-    DocumentStore store = new DocumentStore(dir, Map.of("tasks", CollectionSpec.schemaless("tasks")),
-        new DocumentStore.Retention(Duration.ofDays(1), Long.MAX_VALUE, 3_600_000));
-    await(vertx.deployVerticle(store));
+    DocumentStore store = StoreFixture.start(vertx, dir, "tasks", Long.MAX_VALUE);
     List<Long> published = new ArrayList<>();
     store.publishTo(change -> published.add(change.seq()));
     await(store.write(new Write.Put("tasks", "t", Json.object().put("project_id", "42").put("title", "a"), null)));
@@ -57,10 +51,7 @@ class WriteAllowedTest {
           Json.parse("[{\"op\":\"replace\",\"path\":\"/title\",\"value\":\"b\"}]"), null, project42)));
       results.add(store.write(new Write.Delete("tasks", "t", null, project42)));
     });
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (results.size() < 3 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
+    assertTrue(waitFor(() -> results.size() == 3), "writes queued");
     assertEquals(WriteResult.Outcome.UPDATED, await(results.get(0)).outcome());
     for (int i = 1; i < 3; i++) {
       Throwable refused = results.get(i).toCompletionStage().toCompletableFuture()
