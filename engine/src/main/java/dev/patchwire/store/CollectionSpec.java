@@ -13,7 +13,10 @@ import io.vertx.json.schema.OutputUnit;
 import io.vertx.json.schema.Validator;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -94,11 +97,11 @@ public final class CollectionSpec {
   }
 
   /** Throws {@link WriteRejected} with the schema's errors when {@code doc} does not validate. */
-  void validate(String docJson) {
+  void validate(ObjectNode doc) {
     if (validator == null) {
       return;
     }
-    OutputUnit result = validator.validate(new JsonObject(docJson));
+    OutputUnit result = validator.validate(new JsonObject(plainObject(doc)));
     if (Boolean.TRUE.equals(result.getValid())) {
       return;
     }
@@ -115,5 +118,50 @@ public final class CollectionSpec {
         + " " + details.get(0).path("error").asText();
     throw new WriteRejected(WriteRejected.Reason.SCHEMA_VIOLATION,
         "document does not match the schema of " + name + first, details);
+  }
+
+  /**
+   * The tree as the Vert.x JSON decoder would have built it from its text (maps, lists, strings,
+   * Integer/Long/BigInteger, Double, Boolean, null), without writing and parsing the text again:
+   * the validator sees exactly what it saw when it was given {@code new JsonObject(text)}.
+   */
+  static Map<String, Object> plainObject(JsonNode node) {
+    Map<String, Object> map = new LinkedHashMap<>(Math.max(4, node.size() * 4 / 3 + 1));
+    Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> f = it.next();
+      map.put(f.getKey(), plain(f.getValue()));
+    }
+    return map;
+  }
+
+  private static Object plain(JsonNode node) {
+    switch (node.getNodeType()) {
+      case OBJECT:
+        return plainObject(node);
+      case ARRAY: {
+        List<Object> list = new ArrayList<>(node.size());
+        for (JsonNode e : node) {
+          list.add(plain(e));
+        }
+        return list;
+      }
+      case STRING:
+        return node.textValue();
+      case BOOLEAN:
+        return node.booleanValue();
+      case NUMBER:
+        // the decoder reads an integer as the smallest of Integer, Long, BigInteger that holds
+        // it, and every other number as a double (our tree may hold an exact BigDecimal)
+        if (!node.isIntegralNumber()) {
+          return node.doubleValue();
+        }
+        if (node.canConvertToInt()) {
+          return node.intValue();
+        }
+        return node.canConvertToLong() ? (Object) node.longValue() : node.bigIntegerValue();
+      default:
+        return null;  // NULL (the tree holds no MISSING, BINARY or POJO nodes)
+    }
   }
 }

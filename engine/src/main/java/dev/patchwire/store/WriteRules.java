@@ -98,7 +98,7 @@ final class WriteRules {
     }
     String afterJson = Json.write(after);
     checkLimits(after, afterJson, limits);
-    spec.validate(afterJson);
+    spec.validate(after);
     return new Effect(after, afterJson, false);
   }
 
