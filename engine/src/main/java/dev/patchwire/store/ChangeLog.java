@@ -93,10 +93,10 @@ public final class ChangeLog {
     if (seq > head || (head > 0 && seq < read.oldestSeq() - 1)) {
       return Future.succeededFuture(new Coverage(false, 0, 0));
     }
-    return read.query(SIZE, Tuple.of(seq, collection)).map(rows -> {
-      Row r = rows.iterator().next();
-      long n = r.getLong(0);
-      long bytes = r.getLong(1);
+    return read.query(SIZE, seq, collection).map(rows -> {
+      Object[] r = rows.get(0);
+      long n = ConsistentRead.longAt(r, 0);
+      long bytes = ConsistentRead.longAt(r, 1);
       return new Coverage(n <= MAX_REPLAY && bytes <= MAX_REPLAY_BYTES, n, bytes);
     });
   }
@@ -107,20 +107,21 @@ public final class ChangeLog {
       return Future.succeededFuture(List.of());
     }
     int window = read.changesWindow;
-    return read.query(PAGE_SIZES, Tuple.of(afterSeq, read.headSeq(), collection, window)).compose(sizes -> {
-      Long upTo = ConsistentRead.lastThatFits(sizes, row -> row.getLong(0), row -> row.getInteger(1));
+    return read.query(PAGE_SIZES, afterSeq, read.headSeq(), collection, window).compose(sizes -> {
+      Long upTo = ConsistentRead.lastThatFits(sizes, row -> ConsistentRead.longAt(row, 0),
+          row -> ConsistentRead.longAt(row, 1));
       if (upTo == null) {
         return Future.succeededFuture(List.of());
       }
-      if (sizes.size() < window && upTo.equals(ConsistentRead.lastKey(sizes, row -> row.getLong(0)))) {
+      if (sizes.size() < window && upTo.equals(ConsistentRead.lastKey(sizes, row -> ConsistentRead.longAt(row, 0)))) {
         read.changesEndAt = List.of(collection, upTo);
       }
-      return read.query(PAGE, Tuple.of(afterSeq, upTo, collection)).map(rows -> {
+      return read.query(PAGE, afterSeq, upTo, collection).map(rows -> {
         read.changesWindow = ConsistentRead.window(rows.size());
         List<Change> changes = new ArrayList<>(rows.size());
-        for (Row row : rows) {
-          changes.add(rebuild(row.getLong(0), collection, row.getString(1), row.getString(2),
-              row.getString(3), row.getString(4)));
+        for (Object[] row : rows) {
+          changes.add(rebuild(ConsistentRead.longAt(row, 0), collection, (String) row[1], (String) row[2],
+              (String) row[3], (String) row[4]));
         }
         return changes;
       });

@@ -1,10 +1,10 @@
 package dev.patchwire.store;
 
 import dev.patchwire.msg.Change;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
 import io.vertx.sqlclient.Tuple;
@@ -25,6 +25,9 @@ import java.util.List;
  * is thus read with bounded memory. H2 reads a whole row to tell its size, so the sizes are asked
  * for only a little more rows than the last page held ({@link #window}), not always
  * {@link #PAGE_ROWS}.
+ *
+ * <p>On H2 the statements run on plain JDBC on a worker thread ({@link JdbcReads}), on
+ * PostgreSQL on the read's vertx-pg-client connection; the rows are the same column values.
  *
  * <p>A read must be {@link #close closed}: that rolls back (nothing was written) and gives the
  * connection to the next read in line. A read still open {@code timeoutMillis} after it began is
@@ -47,10 +50,19 @@ public final class ConsistentRead {
   private static final String DOCS = "SELECT id, CAST(body AS VARCHAR), seq FROM pw_docs"
       + " WHERE coll = ? AND id > ? AND id <= ? ORDER BY coll, id";
 
+  /**
+   * Where a read's statements run, one after another, in its one transaction: its rows are the
+   * column values of each row (texts, numbers as Long or Integer, nulls).
+   */
+  interface Statements {
+    Future<List<Object[]>> query(String sql, Object[] args);
+
+    /** Rolls the transaction back and gives the connection back; completes when done. */
+    Future<Void> end();
+  }
+
   private final Vertx vertx;
-  private final StoreDialect dialect;
-  private final SqlConnection conn;
-  private final Transaction tx;
+  private final Statements statements;
   private final long headSeq;
   private final long oldestSeq;
   private final Runnable onClosed;
@@ -67,34 +79,64 @@ public final class ConsistentRead {
   private List<String> docsEndAt;
   List<Object> changesEndAt;
 
-  private ConsistentRead(Vertx vertx, StoreDialect dialect, SqlConnection conn, Transaction tx, long headSeq, long oldestSeq,
+  private ConsistentRead(Vertx vertx, Statements statements, long headSeq, long oldestSeq,
       Runnable onClosed) {
     this.vertx = vertx;
-    this.dialect = dialect;
-    this.conn = conn;
-    this.tx = tx;
+    this.statements = statements;
     this.headSeq = headSeq;
     this.oldestSeq = oldestSeq;
     this.onClosed = onClosed;
   }
 
   /**
-   * Begins a read on {@code conn} (a snapshot-pool connection, closed here if anything fails):
-   * SNAPSHOT isolation, then the transaction, whose first statement reads the head.
+   * Begins a read on {@code conn} (a snapshot-pool connection of PostgreSQL, closed here if
+   * anything fails): the dialect's snapshot transaction, whose first statement reads the head.
    */
   static Future<ConsistentRead> begin(Vertx vertx, StoreDialect dialect, SqlConnection conn,
       long timeoutMillis, Runnable onClosed) {
     return dialect.beginSnapshot(conn)
-        .compose(tx -> conn.query(HEAD).execute().map(rows -> {
-          Row r = rows.iterator().next();
-          ConsistentRead read = new ConsistentRead(vertx, dialect, conn, tx, r.getLong(0), r.getLong(1), onClosed);
-          read.timer = vertx.setTimer(timeoutMillis, t -> read.expire());
-          return read;
-        }))
+        .compose(tx -> {
+          Statements st = new SqlStatements(dialect, conn, tx);
+          return st.query(HEAD, new Object[0]).map(rows -> start(vertx, st, rows, timeoutMillis, onClosed));
+        })
         .onFailure(e -> {
           conn.close();
           onClosed.run();
         });
+  }
+
+  /**
+   * Begins a read on H2 once {@code reads} has a place (see {@link JdbcReads}; {@code onPlace}
+   * runs then): SNAPSHOT isolation, then the head read, the transaction's first statement;
+   * completes on {@code context}.
+   */
+  static Future<ConsistentRead> begin(Vertx vertx, Context context, JdbcReads reads, long timeoutMillis,
+      Runnable onPlace, Runnable onClosed) {
+    return reads.acquire(context).compose(session -> {
+      onPlace.run();
+      JdbcStatements st = new JdbcStatements(context, session);
+      return context.executeBlocking(() -> {
+        session.beginSnapshot();
+        return session.query(HEAD, new Object[0]);
+      }, false).map(rows -> start(vertx, st, rows, timeoutMillis, onClosed))
+          .onFailure(e -> st.end().onComplete(v -> onClosed.run()));
+    }, e -> {
+      onClosed.run();
+      return Future.failedFuture(e);
+    });
+  }
+
+  private static ConsistentRead start(Vertx vertx, Statements st, List<Object[]> head, long timeoutMillis,
+      Runnable onClosed) {
+    Object[] r = head.get(0);
+    ConsistentRead read = new ConsistentRead(vertx, st, longAt(r, 0), longAt(r, 1), onClosed);
+    read.timer = vertx.setTimer(timeoutMillis, t -> read.expire());
+    return read;
+  }
+
+  /** Column {@code i} of a row as a long (the databases answer Integer or Long). */
+  static long longAt(Object[] row, int i) {
+    return ((Number) row[i]).longValue();
   }
 
   /** Seq of the newest change this read sees: it holds exactly the changes up to it. */
@@ -121,19 +163,19 @@ public final class ConsistentRead {
       return Future.succeededFuture(List.of());
     }
     int window = docsWindow;
-    return query(DOC_SIZES, Tuple.of(collection, after, window)).compose(sizes -> {
-      String upTo = lastThatFits(sizes, row -> row.getString(0), row -> row.getLong(1));
+    return query(DOC_SIZES, collection, after, window).compose(sizes -> {
+      String upTo = lastThatFits(sizes, row -> (String) row[0], row -> longAt(row, 1));
       if (upTo == null) {
         return Future.succeededFuture(List.of());
       }
-      if (sizes.size() < window && upTo.equals(lastKey(sizes, row -> row.getString(0)))) {
+      if (sizes.size() < window && upTo.equals(lastKey(sizes, row -> (String) row[0]))) {
         docsEndAt = List.of(collection, upTo);
       }
-      return query(DOCS, Tuple.of(collection, after, upTo)).map(rows -> {
+      return query(DOCS, collection, after, upTo).map(rows -> {
         docsWindow = window(rows.size());
         List<Snapshot.StoredDoc> docs = new ArrayList<>(rows.size());
-        for (Row row : rows) {
-          docs.add(new Snapshot.StoredDoc(row.getString(0), row.getString(1), row.getLong(2)));
+        for (Object[] row : rows) {
+          docs.add(new Snapshot.StoredDoc((String) row[0], (String) row[1], longAt(row, 2)));
         }
         return docs;
       });
@@ -154,9 +196,9 @@ public final class ConsistentRead {
   }
 
   /** The key of the last of {@code rows}. */
-  static <K> K lastKey(RowSet<Row> rows, java.util.function.Function<Row, K> key) {
+  static <K> K lastKey(List<Object[]> rows, java.util.function.Function<Object[], K> key) {
     K last = null;
-    for (Row row : rows) {
+    for (Object[] row : rows) {
       last = key.apply(row);
     }
     return last;
@@ -168,22 +210,22 @@ public final class ConsistentRead {
   }
 
   /** Runs one statement of this read; fails once the read is closed. */
-  Future<RowSet<Row>> query(String sql, Tuple args) {
+  Future<List<Object[]>> query(String sql, Object... args) {
     if (closed) {
       return Future.failedFuture(new IllegalStateException("the read is closed"));
     }
-    return conn.preparedQuery(dialect.sql(sql)).execute(args);
+    return statements.query(sql, args);
   }
 
   /**
    * Of rows in order with their sizes, the key of the last one that still fits in a page (the
    * first always does); null when there are none.
    */
-  static <K> K lastThatFits(RowSet<Row> rows, java.util.function.Function<Row, K> key,
-      java.util.function.ToLongFunction<Row> size) {
+  static <K> K lastThatFits(List<Object[]> rows, java.util.function.Function<Object[], K> key,
+      java.util.function.ToLongFunction<Object[]> size) {
     K last = null;
     long sum = 0;
-    for (Row row : rows) {
+    for (Object[] row : rows) {
       sum += size.applyAsLong(row);
       if (last != null && sum > PAGE_BYTES) {
         break;
@@ -200,13 +242,77 @@ public final class ConsistentRead {
     }
     closed = true;
     vertx.cancelTimer(timer);
-    tx.rollback().onComplete(ar -> conn.close().onComplete(v -> onClosed.run()));
+    statements.end().onComplete(v -> onClosed.run());
   }
 
   private void expire() {
     if (!closed) {
       close();
       expiredHandler.run();
+    }
+  }
+  /** PostgreSQL: the statements on the read's connection, in its transaction. */
+  private static final class SqlStatements implements Statements {
+    private final StoreDialect dialect;
+    private final SqlConnection conn;
+    private final Transaction tx;
+
+    SqlStatements(StoreDialect dialect, SqlConnection conn, Transaction tx) {
+      this.dialect = dialect;
+      this.conn = conn;
+      this.tx = tx;
+    }
+
+    @Override
+    public Future<List<Object[]>> query(String sql, Object[] args) {
+      return conn.preparedQuery(dialect.sql(sql)).execute(Tuple.from(args)).map(rows -> {
+        List<Object[]> out = new ArrayList<>(rows.size());
+        for (Row row : rows) {
+          Object[] values = new Object[row.size()];
+          for (int i = 0; i < values.length; i++) {
+            values[i] = row.getValue(i);
+          }
+          out.add(values);
+        }
+        return out;
+      });
+    }
+
+    @Override
+    public Future<Void> end() {
+      return tx.rollback().transform(ar -> conn.close());
+    }
+  }
+
+  /**
+   * H2: the statements on the read's own JDBC session, each on a worker thread, each after the
+   * one before (so that the end never runs beside a statement still reading).
+   */
+  private static final class JdbcStatements implements Statements {
+    private final Context context;
+    private final JdbcReads.Session session;
+    private Future<?> last = Future.succeededFuture();
+
+    JdbcStatements(Context context, JdbcReads.Session session) {
+      this.context = context;
+      this.session = session;
+    }
+
+    @Override
+    public synchronized Future<List<Object[]>> query(String sql, Object[] args) {
+      Future<List<Object[]>> rows = last.transform(ar -> context.executeBlocking(() -> session.query(sql, args), false));
+      last = rows;
+      return rows;
+    }
+
+    @Override
+    public synchronized Future<Void> end() {
+      Future<Void> ended = last.transform(ar -> context.executeBlocking(() -> {
+        session.end();
+        return null;
+      }, false));
+      last = ended;
+      return ended;
     }
   }
 }

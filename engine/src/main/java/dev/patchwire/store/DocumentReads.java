@@ -1,5 +1,6 @@
 package dev.patchwire.store;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
@@ -7,6 +8,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -34,21 +36,43 @@ final class DocumentReads {
   private final Pool pool;
   /** One connection per consistent read, for as long as it lasts. */
   private final Pool snapshotPool;
+  /** On H2, the consistent reads on plain JDBC instead of {@link #snapshotPool}; null on PostgreSQL. */
+  private final JdbcReads jdbcReads;
   private final long timeoutMillis;
   private final AtomicInteger readsOpen = new AtomicInteger();
   private final AtomicInteger readsWaiting = new AtomicInteger();
 
-  DocumentReads(Vertx vertx, StoreDialect dialect, Pool pool, Pool snapshotPool, long timeoutMillis) {
+  DocumentReads(Vertx vertx, StoreDialect dialect, Pool pool, Pool snapshotPool, JdbcReads jdbcReads,
+      long timeoutMillis) {
     this.vertx = vertx;
     this.dialect = dialect;
     this.pool = pool;
     this.snapshotPool = snapshotPool;
+    this.jdbcReads = jdbcReads;
     this.timeoutMillis = timeoutMillis;
   }
 
   /** See {@link DocumentStore#openRead}. */
   Future<ConsistentRead> openRead() {
     readsWaiting.incrementAndGet();
+    if (jdbcReads != null) {
+      Context caller = Vertx.currentContext();
+      AtomicBoolean placed = new AtomicBoolean();
+      Runnable onPlace = () -> {
+        if (placed.compareAndSet(false, true)) {
+          readsWaiting.decrementAndGet();
+          readsOpen.incrementAndGet();
+        }
+      };
+      return ConsistentRead.begin(vertx, caller != null ? caller : vertx.getOrCreateContext(), jdbcReads,
+          timeoutMillis, onPlace, () -> {
+            if (placed.get()) {
+              readsOpen.decrementAndGet();
+            } else {
+              readsWaiting.decrementAndGet();
+            }
+          });
+    }
     return snapshotPool.getConnection()
         .onComplete(ar -> readsWaiting.decrementAndGet())
         .compose(conn -> {

@@ -91,7 +91,8 @@ public final class DocumentStore extends VerticleBase {
   @Override
   public Future<?> start() throws Exception {
     pools = StorePools.open(vertx, dialect, reads.concurrent());
-    reader = new DocumentReads(vertx, dialect, pools.read, pools.snapshot, reads.timeoutMillis());
+    reader = new DocumentReads(vertx, dialect, pools.read, pools.snapshot, pools.jdbcReads,
+        reads.timeoutMillis());
     compaction = new Compaction(vertx, dialect, pools.read, retention);
     return pools.createSchema(dialect).onSuccess(schema -> {
       epoch = schema.epoch();

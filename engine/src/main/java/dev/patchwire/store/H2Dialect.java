@@ -41,6 +41,9 @@ final class H2Dialect implements StoreDialect {
 
   Path dataDir() { return dataDir; }
 
+  /** The JDBC URL, user {@code sa} with no password, for the reads on plain JDBC ({@link JdbcReads}). */
+  String jdbcUrl() { return connect.getJdbcUrl(); }
+
   @Override
   public String name() { return "h2"; }
 

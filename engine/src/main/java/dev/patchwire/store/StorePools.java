@@ -31,15 +31,22 @@ final class StorePools {
    * ({@link ConsistentRead}), so the autocommit bug above does not reach it.
    */
   final Pool snapshot;
+  /**
+   * On H2 the consistent reads run on plain JDBC instead ({@link JdbcReads}: as many sessions,
+   * the same first-come queue, and no transaction of vertx-jdbc-client at all); then
+   * {@link #snapshot} is null. Null on PostgreSQL.
+   */
+  final JdbcReads jdbcReads;
 
   /** What the schema held when the store started: its epoch and the seq of its last change. */
   record Schema(String epoch, long headSeq) {
   }
 
-  private StorePools(Pool read, Pool write, Pool snapshot) {
+  private StorePools(Pool read, Pool write, Pool snapshot, JdbcReads jdbcReads) {
     this.read = read;
     this.write = write;
     this.snapshot = snapshot;
+    this.jdbcReads = jdbcReads;
   }
 
   /** The pools of a store with {@code snapshotReads} consistent reads at once. */
@@ -47,11 +54,13 @@ final class StorePools {
     if (dialect instanceof H2Dialect h2) {
       Files.createDirectories(h2.dataDir());
     }
-    return new StorePools(
-        dialect.pool(vertx, "patchwire-read", 4, false),
-        dialect.pool(vertx, "patchwire-write", 1, false),
-        // no timeout on the wait: a read waits for its turn however long the queue
-        dialect.pool(vertx, "patchwire-snapshot", snapshotReads, true));
+    Pool read = dialect.pool(vertx, "patchwire-read", 4, false);
+    Pool write = dialect.pool(vertx, "patchwire-write", 1, false);
+    if (dialect instanceof H2Dialect h2) {
+      return new StorePools(read, write, null, new JdbcReads(vertx, h2.jdbcUrl(), snapshotReads));
+    }
+    // no timeout on the wait: a read waits for its turn however long the queue
+    return new StorePools(read, write, dialect.pool(vertx, "patchwire-snapshot", snapshotReads, true), null);
   }
 
   /**
@@ -66,6 +75,10 @@ final class StorePools {
   }
 
   Future<Void> close() {
+    if (jdbcReads != null) {
+      jdbcReads.close();
+      return Future.join(read.close(), write.close()).mapEmpty();
+    }
     return Future.join(read.close(), write.close(), snapshot.close()).mapEmpty();
   }
 
