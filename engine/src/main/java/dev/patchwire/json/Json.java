@@ -1,6 +1,8 @@
 package dev.patchwire.json;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -95,6 +97,49 @@ public final class Json {
 
   public static ArrayNode array() {
     return NODES.arrayNode();
+  }
+
+  /**
+   * The top-level members of the JSON object {@code text} whose values are scalars (strings,
+   * numbers, booleans, null), as {@link #parse} would have read them; nested objects and arrays
+   * are skipped without building them. What a {@code where} filter needs, for a fraction of the
+   * cost of the whole tree. Throws {@link IllegalArgumentException} when the text is no object.
+   */
+  public static ObjectNode scalarMembers(String text) {
+    ObjectNode out = object();
+    try (JsonParser p = MAPPER.getFactory().createParser(text)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new IllegalArgumentException("expected a JSON object");
+      }
+      JsonNodeFactory nodes = MAPPER.getNodeFactory();
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken t = p.nextToken();
+        JsonNode value = switch (t) {
+          case VALUE_STRING -> nodes.textNode(p.getText());
+          case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
+            case INT -> nodes.numberNode(p.getIntValue());
+            case LONG -> nodes.numberNode(p.getLongValue());
+            default -> nodes.numberNode(p.getBigIntegerValue());
+          };
+          // as USE_BIG_DECIMAL_FOR_FLOATS reads it, then ExactNumbers decides
+          case VALUE_NUMBER_FLOAT -> nodes.numberNode(p.getDecimalValue());
+          case VALUE_TRUE -> nodes.booleanNode(true);
+          case VALUE_FALSE -> nodes.booleanNode(false);
+          case VALUE_NULL -> nodes.nullNode();
+          default -> null;
+        };
+        if (value == null) {
+          p.skipChildren();
+          out.remove(name);  // a later duplicate wins in a tree too
+        } else {
+          out.set(name, value);
+        }
+      }
+      return out;
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
   }
 
   /** JSON string literal for {@code s}, quotes included. */
