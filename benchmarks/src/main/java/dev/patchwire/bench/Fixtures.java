@@ -58,8 +58,12 @@ final class Fixtures implements AutoCloseable {
     long frames;
   }
 
+  /** The PostgreSQL the store runs on, or null on H2. */
+  private final BenchPostgres pg;
+
   private Fixtures(Vertx vertx, Path dataDir, DocumentStore store, MsgStore msgStore,
-      Streams streams, Context context, Fanout fanout) {
+      Streams streams, Context context, Fanout fanout, BenchPostgres pg) {
+    this.pg = pg;
     this.vertx = vertx;
     this.dataDir = dataDir;
     this.store = store;
@@ -74,6 +78,30 @@ final class Fixtures implements AutoCloseable {
    * fan-out listening on its own event-loop context.
    */
   static Fixtures start(Map<String, CollectionSpec> specs, long historyBytes) {
+    return start(specs, historyBytes, "h2");
+  }
+
+  /**
+   * Like {@link #start(Map, long)}, on {@code store}: "h2" (embedded, the default) or
+   * "postgresql", a throwaway cluster of its own ({@link BenchPostgres}) that {@link #close} stops.
+   */
+  static Fixtures start(Map<String, CollectionSpec> specs, long historyBytes, String store) {
+    BenchPostgres pg = switch (store) {
+      case "h2" -> null;
+      case "postgresql" -> BenchPostgres.start();
+      default -> throw new IllegalArgumentException("store is h2 or postgresql, not " + store);
+    };
+    try {
+      return start(specs, historyBytes, pg);
+    } catch (RuntimeException e) {
+      if (pg != null) {
+        pg.close();
+      }
+      throw e;
+    }
+  }
+
+  private static Fixtures start(Map<String, CollectionSpec> specs, long historyBytes, BenchPostgres pg) {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
     Path dir;
     try {
@@ -82,9 +110,10 @@ final class Fixtures implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     // The engine's default change-log retention (EngineOptions' defaults).
-    DocumentStore store = new DocumentStore(dir, specs, new DocumentStore.Retention(
-        EngineOptions.DEFAULT_LOG_RETENTION_AGE, EngineOptions.DEFAULT_LOG_RETENTION_BYTES,
-        EngineOptions.DEFAULT_LOG_COMPACT_INTERVAL_MILLIS));
+    DocumentStore store = new DocumentStore(dir, pg == null ? null : pg.newDatabaseUrl(), specs,
+        new DocumentStore.Retention(EngineOptions.DEFAULT_LOG_RETENTION_AGE,
+            EngineOptions.DEFAULT_LOG_RETENTION_BYTES, EngineOptions.DEFAULT_LOG_COMPACT_INTERVAL_MILLIS),
+        DocumentStore.Reads.DEFAULT);
     await(vertx.deployVerticle(store));
     MsgStore msgStore = new MsgStore(vertx, historyBytes, store.committedSeq());
     store.publishTo(msgStore::push);
@@ -100,7 +129,7 @@ final class Fixtures implements AutoCloseable {
       }
     }));
     join(listening);
-    return new Fixtures(vertx, dir, store, msgStore, streams, context, fanout);
+    return new Fixtures(vertx, dir, store, msgStore, streams, context, fanout, pg);
   }
 
   static Fixtures bench(long historyBytes) {
@@ -162,6 +191,9 @@ final class Fixtures implements AutoCloseable {
       await(vertx.close());
     } finally {
       deleteTree(dataDir);
+      if (pg != null) {
+        pg.close();
+      }
     }
   }
 

@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The start of a stream for a board of {@link #tasks} kanban tasks: the snapshot query on
- * embedded H2 ({@code DocumentStore.snapshot}), the documents joined into one JSON object and the
+ * embedded H2 or PostgreSQL ({@link #store}; {@code DocumentStore.snapshot}), the documents joined into one JSON object and the
  * WebSocket snapshot frame, as a subscription builds it. {@code filtered} adds
  * {@code where=project_id:p1}, which half the tasks match and which parses every document.
  */
@@ -47,6 +47,10 @@ public class SnapshotBenchmark {
   @Param({"10000"})
   int tasks;
 
+  /** "h2" (embedded) or "postgresql" (a throwaway cluster on this machine). */
+  @Param({"h2"})
+  String store;
+
   private Fixtures fx;
   private final Filter project = Filter.parse("project_id:p1");
 
@@ -54,7 +58,7 @@ public class SnapshotBenchmark {
   public void start() {
     Map<String, CollectionSpec> specs = new LinkedHashMap<>();
     Kanban.collections().forEach(s -> specs.put(s.name(), s));
-    fx = Fixtures.start(specs, 64L << 20);
+    fx = Fixtures.start(specs, 64L << 20, store);
     String description = Fixtures.filler(7, 180);
     for (int from = 0; from < tasks; from += 500) {
       List<Future<?>> writes = new ArrayList<>();

@@ -20,6 +20,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -27,7 +28,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The write path on embedded H2, in acknowledged writes per second: the single writer reads the
+ * The write path on embedded H2 (or PostgreSQL: {@link #store}), in acknowledged writes per second: the single writer reads the
  * document, applies and validates (JSON Schema for {@code tasks}), commits the document and its
  * change row with {@code WRITE_DELAY=0}, and publishes to the MsgStore (no subscribers here).
  * {@link #IN_FLIGHT} writes are queued at once, as many HTTP clients would.
@@ -44,6 +45,10 @@ public class WriteBenchmark {
   static final int IN_FLIGHT = 64;
   private static final int TASKS = 1000;
 
+  /** "h2" (embedded) or "postgresql" (a throwaway cluster on this machine, fsync off). */
+  @Param({"h2"})
+  String store;
+
   private Fixtures fx;
   private long n;
   private static final String[] STATUSES = {"todo", "inprogress", "inreview", "done"};
@@ -53,7 +58,7 @@ public class WriteBenchmark {
     Map<String, CollectionSpec> specs = new LinkedHashMap<>();
     Kanban.collections().forEach(s -> specs.put(s.name(), s));
     specs.put(Fixtures.BENCH, CollectionSpec.schemaless(Fixtures.BENCH));
-    fx = Fixtures.start(specs, 64L << 20);
+    fx = Fixtures.start(specs, 64L << 20, store);
     List<Future<WriteResult>> seed = new ArrayList<>();
     for (int i = 0; i < TASKS; i++) {
       seed.add(fx.store.write(new Write.Create(Kanban.TASKS, "task-" + i, Json.object()

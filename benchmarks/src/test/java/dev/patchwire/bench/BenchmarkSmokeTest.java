@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.results.RunResult;
@@ -85,6 +86,39 @@ class BenchmarkSmokeTest {
   @DisplayName("the H2 write path runs")
   void writes() throws Exception {
     runs(tiny(WriteBenchmark.class), 3);
+  }
+
+  @Test
+  @DisplayName("the write path and a snapshot run on PostgreSQL, and the CPU-time profiler reports")
+  void onPostgres() throws Exception {
+    Assumptions.assumeTrue(BenchPostgres.binaries() != null, "PostgreSQL is not installed");
+    Collection<RunResult> results = new Runner(new OptionsBuilder()
+        .include(WriteBenchmark.class.getName() + "\\.putBenchDoc")
+        .include(SnapshotBenchmark.class.getName() + "\\.snapshot$")
+        .param("store", "postgresql").param("tasks", "200")
+        .addProfiler(CpuTimeProfiler.class)
+        .forks(0).warmupIterations(0).measurementIterations(1)
+        .measurementTime(TimeValue.milliseconds(100)).shouldFailOnError(true).build()).run();
+    assertEquals(2, results.size());
+    for (RunResult r : results) {
+      assertTrue(r.getPrimaryResult().getScore() > 0, r.getParams().getBenchmark());
+      assertTrue(r.getSecondaryResults().get("cpu.us/op").getScore() > 0, "CPU time per operation");
+    }
+  }
+
+  @Test
+  @DisplayName("PostgreSQL writes from two nodes at once are acknowledged and counted")
+  void pgWriteLoad() throws Exception {
+    Assumptions.assumeTrue(BenchPostgres.binaries() != null, "PostgreSQL is not installed");
+    Path jar = Path.of(System.getProperty("patchwire.engineJar", "../engine/target/patchwire.jar"));
+    assertTrue(Files.exists(jar), "build the engine first: " + jar);
+    PgWriteLoad.Options o = PgWriteLoad.Options.parse("--jar", jar.toString(), "--nodes", "2",
+        "--in-flight", "4", "--warmup", "3", "--duration", "2", "--label", "smoke");
+    PgWriteLoad.Result r = new PgWriteLoad(o, System.out).run();
+    assertTrue(r.acked > 0, "writes acknowledged: " + r.acked);
+    assertEquals(0, r.errors, "errors");
+    assertTrue(r.nodeCpuSeconds > 0 && r.postgresCpuSeconds > 0, "CPU of the nodes and of PostgreSQL");
+    assertFalse(r.toJson(o).encode().isEmpty());
   }
 
   @Test
