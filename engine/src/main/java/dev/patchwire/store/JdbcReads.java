@@ -95,8 +95,11 @@ final class JdbcReads {
     }
   }
 
-  /** Closes the idle connections now and the others when their reads end; refuses new reads. */
-  void close() {
+  /**
+   * Closes the idle connections (on a worker: closing H2's last connection closes the database,
+   * which writes its file) and the others when their reads end; refuses new reads.
+   */
+  Future<Void> close() {
     List<Session> toClose;
     List<Waiter> refused;
     synchronized (this) {
@@ -106,8 +109,11 @@ final class JdbcReads {
       refused = new ArrayList<>(waiting);
       waiting.clear();
     }
-    toClose.forEach(Session::closeQuietly);
     refused.forEach(w -> w.promise().tryFail(new IllegalStateException("the store is closed")));
+    return vertx.executeBlocking(() -> {
+      toClose.forEach(Session::closeQuietly);
+      return null;
+    }, false);
   }
 
   /**

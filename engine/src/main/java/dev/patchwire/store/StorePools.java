@@ -75,11 +75,8 @@ final class StorePools {
   }
 
   Future<Void> close() {
-    if (jdbcReads != null) {
-      jdbcReads.close();
-      return Future.join(read.close(), write.close()).mapEmpty();
-    }
-    return Future.join(read.close(), write.close(), snapshot.close()).mapEmpty();
+    return Future.join(read.close(), write.close(),
+        jdbcReads != null ? jdbcReads.close() : snapshot.close()).mapEmpty();
   }
 
   /** A new epoch: random, so that two fresh databases never share one. No ':' in it. */
