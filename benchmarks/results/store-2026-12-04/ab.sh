@@ -1,6 +1,6 @@
 #!/bin/sh
 # interleaved A/B (before, after, before, after) of the store benchmarks, one JMH fork each
-cd /tmp/perfstore
+# run in a folder holding before.jar and after.jar (benchmarks jars of the two builds); writes its results there
 P="-prof gc -prof dev.patchwire.bench.CpuTimeProfiler -wi 3 -w 2 -i 5 -r 2 -f 1"
 for round in 1 2; do
   for v in before after; do
