@@ -40,10 +40,12 @@ public final class EngineMetrics {
 
   /**
    * A Vertx that reports its own metrics into {@code registry}, on Netty's native transport (epoll
-   * on Linux x86_64) when it loads, else on NIO (see {@link #transport}).
+   * on Linux x86_64) when it loads, else on NIO (see {@link #transport}). The system property
+   * {@code patchwire.transport=io_uring} asks for Netty's io_uring transport instead (a measuring
+   * switch, see benchmarks/RESULTS.md); where io_uring cannot start it falls back the same way.
    */
   public static Vertx vertx(PrometheusMeterRegistry registry) {
-    return Vertx.builder()
+    io.vertx.core.VertxBuilder builder = Vertx.builder()
         .with(new VertxOptions().setPreferNativeTransport(true).setMetricsOptions(new MicrometerMetricsOptions()
             .setEnabled(true)
             // the embedded database has no network client to measure; writes have their own timer
@@ -55,8 +57,17 @@ public final class EngineMetrics {
             .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
             .setLabels(EnumSet.of(Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME, Label.EB_SIDE))
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
-        .withMetrics(new MicrometerMetricsFactory(registry))
-        .build();
+        .withMetrics(new MicrometerMetricsFactory(registry));
+    if (ioUringAsked()) {
+      // Vert.x picks io_uring by itself only where epoll is missing: name it
+      builder.withTransport(io.vertx.core.transport.Transport.IO_URING);
+    }
+    return builder.build();
+  }
+
+  private static boolean ioUringAsked() {
+    io.vertx.core.transport.Transport ioUring = io.vertx.core.transport.Transport.IO_URING;
+    return "io_uring".equals(System.getProperty("patchwire.transport")) && ioUring != null && ioUring.available();
   }
 
   /**
@@ -65,8 +76,10 @@ public final class EngineMetrics {
    */
   public static String transport(Vertx vertx) {
     if (vertx.isNativeTransportEnabled()) {
-      io.vertx.core.transport.Transport t = io.vertx.core.transport.Transport.nativeTransport();
-      return t == null ? "native" : t.name();
+      // the one Vert.x runs on (public API names the native one Vert.x would pick, not the one asked for)
+      String impl = ((io.vertx.core.internal.VertxInternal) vertx).transport().getClass().getSimpleName();
+      return impl.startsWith("IoUring") ? "io_uring" : impl.startsWith("Epoll") ? "epoll"
+          : impl.startsWith("KQueue") ? "kqueue" : impl;
     }
     Throwable why = vertx.unavailableNativeTransportCause();
     return why == null ? "nio" : "nio (native transport unavailable: " + why + ")";
