@@ -79,7 +79,9 @@ public final class EngineOptions {
   private int snapshotReads = DEFAULT_SNAPSHOT_READS;
   private long snapshotTimeoutMillis = DEFAULT_SNAPSHOT_TIMEOUT_MILLIS;
   private boolean wsCompression = false;
-  private long flushIntervalMillis = 0;
+  /** 5 ms: measured to pay under load (benchmarks/RESULTS.md, 2026-12-04 21:00); 0 turns it off. */
+  public static final long DEFAULT_FLUSH_INTERVAL_MILLIS = 5;
+  private long flushIntervalMillis = DEFAULT_FLUSH_INTERVAL_MILLIS;
   private boolean kanban = true;
   private boolean seedDemo = true;
   /** Origins allowed by CORS, normalized; {@code ["*"]} for any; empty (the default) for none. */
@@ -191,7 +193,7 @@ public final class EngineOptions {
       "  --snapshot-timeout MS          longest one of those reads may last; then its stream closes with 1011",
       "                                 (its GET is cut off) and the next one starts (default 60000)",
       "  --collection NAME[=SCHEMA]     add a collection, optionally with a JSON Schema file (repeatable)",
-      "  --flush-interval MS            let a change wait up to MS for others, one socket write for all (default 0)",
+      "  --flush-interval MS            let a change wait up to MS for others, one socket write for all (default 5; 0: at once)",
       "  --ws-compression               offer permessage-deflate on WebSockets (off: it costs CPU per socket)",
       "  --cors-origin ORIGINS          let web pages from these origins use the REST API, SSE and WebSocket streams:",
       "                                 comma-separated scheme://host[:port] (http://localhost:3000,https://app.example.com)",
@@ -785,7 +787,7 @@ public final class EngineOptions {
     return this;
   }
 
-  /** See {@code --flush-interval}: 0 (the default) sends every change at once. */
+  /** See {@code --flush-interval}: 0 sends every change at once; the default is 5 ms. */
   public EngineOptions setFlushIntervalMillis(long millis) {
     if (millis < 0 || millis > 1000) {
       throw new IllegalArgumentException("flush interval must be 0..1000 ms, got " + millis);
