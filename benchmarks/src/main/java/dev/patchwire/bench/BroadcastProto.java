@@ -139,7 +139,9 @@ public final class BroadcastProto {
             + "\",\"value\":" + body.toString(StandardCharsets.UTF_8) + "}],\"seq\":" + s + "}");
         vertx.eventBus().publish(ADDRESS, new Change(s, frame),
             new DeliveryOptions().setLocalOnly(true).setCodecName(LocalCodec.NAME));
-        req.response().putHeader("Patchwire-Seq", "proto:" + s).end();
+        // answered on the connection's own loop: ended from the writer's context, a later
+        // request on the same keep-alive connection (LoadRun's GET /api/stats) went unanswered
+        context.runOnContext(x -> req.response().putHeader("Patchwire-Seq", "proto:" + s).end());
       });
     }
 
