@@ -14,6 +14,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PatchwireClient } from '../../src/index';
 import { DEMO_GRANTS, mintToken, newSecret } from '../support/auth';
+import { launchChromium } from '../support/chromium';
 import { useEngine } from '../support/engine';
 
 const secret = newSecret();
@@ -47,11 +48,7 @@ const cardIds = (page: Page) =>
 
 beforeAll(async () => {
   profile = mkdtempSync(join(tmpdir(), 'patchwire-e2e-auth-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  context = await launchChromium(profile);
   // another project, which the demo token does not grant
   const admin = new PatchwireClient({ baseUrl: hook.engine.baseUrl, token: mintToken(secret, { read: [{ c: '*' }], write: [{ c: '*' }] }) });
   await admin.replace('projects', 'secret-project', { name: 'Not yours' });

@@ -17,12 +17,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PatchwireClient, PatchwireError } from '../../src/index';
 import { columnsFromServer, columnsOf, STATUSES, whereIs, type Task } from '../support/boardPage';
 import { clusterMissing, startHaproxy, startPostgres, type Haproxy, type TestPostgres } from '../support/cluster';
 import { startEngine, type Engine } from '../support/engine';
+import { launchChromium } from '../support/chromium';
 import { PageWire, type Connection } from '../support/pageWire';
 import { classify } from '../support/wireLog';
 
@@ -76,20 +77,7 @@ describe.skipIf(missing !== null)('the board on three nodes behind HAProxy, one 
   async function openBoard(name: string): Promise<Page> {
     const dir = mkdtempSync(join(tmpdir(), 'patchwire-e2e-chromium-'));
     profiles.push(dir);
-    const context = await chromium.launchPersistentContext(dir, {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const context = await launchChromium(dir);
     contexts.push(context);
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(`${name}: ${e.message}`));

@@ -24,7 +24,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page, type Route } from 'playwright-core';
+import { type BrowserContext, type Page, type Route } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PatchwireClient } from '../../src/index';
 import { startEngine, WEB_CLIENT_DIR, type Engine } from '../support/engine';
@@ -38,6 +38,7 @@ import {
   type Status,
   type Task,
 } from '../support/boardPage';
+import { launchChromium } from '../support/chromium';
 import { PageWire } from '../support/pageWire';
 
 /** "within 1 s" of the action */
@@ -65,20 +66,7 @@ describe('kanban board in two browsers against the real engine', () => {
   async function openBoard(name: string): Promise<Page> {
     const dir = mkdtempSync(join(tmpdir(), 'patchwire-e2e-chromium-'));
     profiles.push(dir);
-    const context = await chromium.launchPersistentContext(dir, {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const context = await launchChromium(dir);
     contexts.push(context);
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(`${name}: ${e.message}`));
